@@ -1,8 +1,33 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
+
+from houqin.core.permissions import login_view, public_view
+from houqin.core.views import shell
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("", include("houqin.core.urls")),
+    path("", shell.home, name="home"),
+    path("campuses/", shell.campus_choose, name="campus_choose"),
+    path("accounts/login/", shell.LoginView.as_view(), name="login"),
+    path("accounts/logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/password/", shell.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        login_view(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
+    path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("q/<str:token>/", shell.qr_landing, name="qr_landing"),
+    path("c/<slug:campus>/", include("houqin.core.urls")),
+    path("p/<slug:public_campus>/", include("houqin.core.public_urls")),
+    path("account/", include("houqin.api.web_urls")),
     path("api/v1/", include("houqin.api.urls")),
+    path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -14,7 +14,11 @@ class VendorFinder(BaseFinder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.root = settings.NODE_MODULES_DIR
-        self.files = settings.VENDOR_FILES
+        self.files = dict(settings.VENDOR_FILES)
+        # Source maps travel with their file (the manifest storage follows the references).
+        for target, source in list(self.files.items()):
+            if (self.root / f"{source}.map").exists():
+                self.files[f"{target}.map"] = f"{source}.map"
 
     def check(self, **kwargs):
         errors = []
@@ -48,6 +52,3 @@ class _SingleFileStorage(FileSystemStorage):
 
     def path(self, name):
         return str(self._full)
-
-    def open(self, name, mode="rb"):
-        return open(self._full, mode)  # noqa: SIM115

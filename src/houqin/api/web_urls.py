@@ -1,0 +1,2 @@
+# Placeholder until the token pages land (helper writes this file).
+urlpatterns = []
