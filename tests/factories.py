@@ -127,3 +127,80 @@ class GuardianFactory(factory.django.DjangoModelFactory):
     relation = m.Guardian.Relation.FATHER
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     is_primary = True
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Holiday
+
+    term = factory.SubFactory(TermFactory)
+    campus = factory.SelfAttribute("term.campus")
+    name = "国庆节"
+    start_date = dt.date(2026, 10, 1)
+    end_date = dt.date(2026, 10, 7)
+
+
+class GeneralRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.GeneralRequest
+
+    campus = factory.SubFactory(CampusFactory)
+    title = factory.Sequence(lambda n: f"申请事项{n}")
+    description = "说明"
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class PublicNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.PublicNotice
+
+    campus = factory.SubFactory(CampusFactory)
+    title = factory.Sequence(lambda n: f"公示{n}")
+    body = "公示内容"
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.WebhookEndpoint
+
+    campus = factory.SubFactory(CampusFactory)
+    name = factory.Sequence(lambda n: f"企业微信群{n}")
+    url = "http://127.0.0.1:9/hook"
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AuditEvent
+
+    campus = factory.SubFactory(CampusFactory)
+    action = "update"
+    actor_repr = "tester"
+    object_repr = factory.Sequence(lambda n: f"object {n}")
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Notification
+
+    campus = factory.SubFactory(CampusFactory)
+    recipient = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"通知{n}")
+
+
+# model → factory, used by the platform's list-page query-count guard. Every model shown
+# by a list page must be here (the guard fails for a list page whose model is missing).
+LIST_FACTORIES = {
+    m.Building: BuildingFactory,
+    m.Room: RoomFactory,
+    m.SchoolYear: SchoolYearFactory,
+    m.Term: TermFactory,
+    m.Holiday: HolidayFactory,
+    m.SchoolClass: SchoolClassFactory,
+    m.Child: ChildFactory,
+    m.Guardian: GuardianFactory,
+    m.GeneralRequest: GeneralRequestFactory,
+    m.PublicNotice: PublicNoticeFactory,
+    m.WebhookEndpoint: WebhookEndpointFactory,
+    m.AuditEvent: AuditEventFactory,
+    m.Notification: NotificationFactory,
+}

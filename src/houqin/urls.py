@@ -22,6 +22,7 @@ urlpatterns = [
     path("q/<str:token>/", shell.qr_landing, name="qr_landing"),
     path("c/<slug:campus>/", include("houqin.core.urls")),
     path("p/<slug:public_campus>/", include("houqin.core.public_urls")),
+    path("o/<slug:org>/", include("houqin.core.org_urls")),
     path("account/", include("houqin.api.web_urls")),
     path("api/v1/", include("houqin.api.urls")),
     path("admin/", admin.site.urls),

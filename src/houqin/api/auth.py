@@ -67,5 +67,7 @@ class SessionAuth(APIKeyCookie):
         if not user.is_authenticated:
             return None
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
-            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie value."))
+            raise HttpError(
+                403, _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie value.")
+            )
         return user

@@ -21,7 +21,9 @@ NON_FIELD = NON_FIELD_ERRORS  # "__all__": errors not tied to one field
 
 
 def json_error(status: int, detail: str, **extra) -> JsonResponse:
-    return JsonResponse({"detail": str(detail), **extra}, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"detail": str(detail), **extra}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _invalid(errors: dict) -> JsonResponse:
@@ -54,7 +56,9 @@ def _pydantic_message(error: dict) -> str:
     if kind == "list_type":
         return _("Enter a list of values.")
     if kind == "greater_than_equal" and "ge" in ctx:
-        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": ctx["ge"]}
+        return _("Ensure this value is greater than or equal to %(limit_value)s.") % {
+            "limit_value": ctx["ge"]
+        }
     if kind == "less_than_equal" and "le" in ctx:
         return _("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": ctx["le"]}
     if kind in ("literal_error", "enum"):
@@ -118,5 +122,8 @@ def install(api):
     @api.exception_handler(Exception)
     def on_error(request, exc):
         logger.exception("API error on %s %s", request.method, request.path)
-        return json_error(500, _("Internal error; it has been logged (request id %(id)s).")
-                          % {"id": getattr(request, "request_id", "")})
+        return json_error(
+            500,
+            _("Internal error; it has been logged (request id %(id)s).")
+            % {"id": getattr(request, "request_id", "")},
+        )

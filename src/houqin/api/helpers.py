@@ -23,14 +23,16 @@ def get_in_campus(request, queryset, **lookup):
 
 
 def invalid_choice(field: str):
-    return ValidationError({field: _("Select a valid choice. That choice is not one of the available choices.")})
+    return ValidationError(
+        {field: _("Select a valid choice. That choice is not one of the available choices.")}
+    )
 
 
 def resolve_refs(request, data: dict, refs: dict) -> dict:
     """Replace ids in ``data`` by objects of the campus.
 
-    ``refs`` maps a payload field to a queryset (``{"building": Building.objects.all()}``)
-    or to the special value ``"member"`` for users holding a role on the campus. An id
+    ``refs`` maps a payload field to a campus-owned model (``{"building": Building}``) or
+    to the special value ``"member"`` for users holding a role on the campus. An id
     that does not exist on this campus is a field error (422), whether it exists on
     another campus or not at all, so nothing leaks across campuses.
     """
@@ -46,7 +48,7 @@ def resolve_refs(request, data: dict, refs: dict) -> dict:
         if source == "member":
             obj = campus_members(request.campus).filter(pk=pk).first()
         else:
-            obj = source.filter(campus=request.campus, pk=pk).first()
+            obj = source.objects.filter(campus=request.campus, pk=pk).first()
         if obj is None:
             errors[field] = [_("Select a valid choice. That choice is not one of the available choices.")]
         else:
@@ -69,7 +71,9 @@ def campus_members(campus):
 
 def create_object(request, model, data: dict, *, action=None, message=""):
     instance = model(**data)
-    return object_save(actor=request.user, instance=instance, campus=request.campus, action=action, message=message)
+    return object_save(
+        actor=request.user, instance=instance, campus=request.campus, action=action, message=message
+    )
 
 
 def update_object(request, instance, data: dict, *, action=None, message=""):

@@ -97,9 +97,12 @@ def deciding_roles(user, campus) -> set[str]:
     roles = set(
         Membership.objects.filter(user=user, campus=campus, is_active=True).values_list("role", flat=True)
     )
-    if Membership.objects.filter(
-        user=user, organization_id=campus.organization_id, role=Role.SYSADMIN, is_active=True
-    ).exists() or user.is_superuser:
+    if (
+        Membership.objects.filter(
+            user=user, organization_id=campus.organization_id, role=Role.SYSADMIN, is_active=True
+        ).exists()
+        or user.is_superuser
+    ):
         roles.add(str(Role.SYSADMIN))
     return roles - NON_DECIDING_ROLES
 
@@ -155,7 +158,9 @@ def flow_for(campus, kind, *, actor=None):
                         role=role,
                         min_amount=_to_amount(min_amount, label=str(name)),
                     )
-                    step.full_clean(exclude=["campus", "flow"], validate_unique=False, validate_constraints=False)
+                    step.full_clean(
+                        exclude=["campus", "flow"], validate_unique=False, validate_constraints=False
+                    )
                     step.save()
                     steps.append(step)
             audit.record(
@@ -224,7 +229,9 @@ def flow_set_steps(*, actor, flow, steps):
             order = None
         if order is not None:
             if order in seen_orders:
-                errors.append(_("%(label)s: two steps have the order %(order)s.") % {"label": label, "order": order})
+                errors.append(
+                    _("%(label)s: two steps have the order %(order)s.") % {"label": label, "order": order}
+                )
             seen_orders.add(order)
         try:
             amount = _to_amount(min_amount, label=label)
@@ -239,13 +246,21 @@ def flow_set_steps(*, actor, flow, steps):
     ApprovalStep.objects.with_scopes_disabled().filter(flow=flow).delete()
     created = []
     for order, (_old, name, role, amount) in enumerate(sorted(parsed, key=lambda p: p[0]), start=1):
-        step = ApprovalStep(campus_id=flow.campus_id, flow=flow, order=order, name=name, role=role, min_amount=amount)
+        step = ApprovalStep(
+            campus_id=flow.campus_id, flow=flow, order=order, name=name, role=role, min_amount=amount
+        )
         step.full_clean(exclude=["campus", "flow"], validate_unique=False, validate_constraints=False)
         step.save()
         created.append(step)
     after = _steps_snapshot(created)
     if before != after:
-        audit.record(actor=actor, action="approval_flow_steps", obj=flow, before={"steps": before}, after={"steps": after})
+        audit.record(
+            actor=actor,
+            action="approval_flow_steps",
+            obj=flow,
+            before={"steps": before},
+            after={"steps": after},
+        )
     return created
 
 
@@ -277,7 +292,9 @@ def _notify_step(approval, actor):
         % {
             "who": approval.requested_by,
             "title": approval.title,
-            "amount": "" if approval.amount is None else _(" (%(amount)s yuan)") % {"amount": approval.amount},
+            "amount": ""
+            if approval.amount is None
+            else _(" (%(amount)s yuan)") % {"amount": approval.amount},
             "step": step["name"],
         },
         url=_approval_url(approval),
@@ -364,7 +381,9 @@ def submit(*, actor, obj, kind, title, amount=None):
     type(obj)._base_manager.select_for_update().filter(pk=obj.pk).first()
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     requests = ApprovalRequest.objects.with_scopes_disabled()
-    if requests.filter(content_type=ct, object_id=str(obj.pk), status=ApprovalRequest.Status.PENDING).exists():
+    if requests.filter(
+        content_type=ct, object_id=str(obj.pk), status=ApprovalRequest.Status.PENDING
+    ).exists():
         raise ValidationError(_("This document is already waiting for approval."), code="approval_pending")
 
     flow = flow_for(campus, kind, actor=actor)
@@ -391,7 +410,8 @@ def submit(*, actor, obj, kind, title, amount=None):
     if not plan:
         approval.status = ApprovalRequest.Status.APPROVED
         approval.decided_at = timezone.now()
-    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by"])
+    # ``plan`` is machine-made (and may be empty: nothing to sign)
+    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by", "plan"])
     approval.save()
     action = ApprovalAction(
         campus=campus,
@@ -475,7 +495,7 @@ def decide(*, actor, approval, decision, comment=""):
         approval.current_role = ""
         approval.decided_at = now
         finished = True
-    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by"])
+    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by", "plan"])
     approval.save(update_fields=["status", "current_index", "current_role", "decided_at", "updated_at"])
     audit.record(
         actor=actor,
@@ -489,7 +509,9 @@ def decide(*, actor, approval, decision, comment=""):
 
     if finished:
         obj = _target(approval)
-        callback = spec.on_approved if approval.status == ApprovalRequest.Status.APPROVED else spec.on_rejected
+        callback = (
+            spec.on_approved if approval.status == ApprovalRequest.Status.APPROVED else spec.on_rejected
+        )
         _run_callback(callback, obj, approval, actor)
         _notify_requester(approval, actor, comment)
     else:
@@ -536,10 +558,15 @@ def withdraw(*, actor, approval, comment=""):
     approval.status = ApprovalRequest.Status.WITHDRAWN
     approval.current_role = ""
     approval.decided_at = timezone.now()
-    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by"])
+    approval.full_clean(exclude=["campus", "flow", "content_type", "requested_by", "plan"])
     approval.save(update_fields=["status", "current_role", "decided_at", "updated_at"])
     audit.record(
-        actor=actor, action="approval_withdraw", obj=approval, before=before, after=_state(approval), message=comment
+        actor=actor,
+        action="approval_withdraw",
+        obj=approval,
+        before=before,
+        after=_state(approval),
+        message=comment,
     )
     _refresh_caller(original, approval)
     _run_callback(get_kind(approval.kind).on_withdrawn, _target(approval), approval, actor)

@@ -186,7 +186,11 @@ def attachment_void(*, actor, attachment, reason):
         obj=target if target is not None else attachment,
         campus=attachment.campus_id,
         before={"attachment": attachment.pk, "voided_at": None},
-        after={"attachment": attachment.pk, "voided_at": attachment.voided_at.isoformat(), "void_reason": reason},
+        after={
+            "attachment": attachment.pk,
+            "voided_at": attachment.voided_at.isoformat(),
+            "void_reason": reason,
+        },
         message=f"{attachment.original_name}: {reason}"[:300],
     )
     return attachment

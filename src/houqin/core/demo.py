@@ -88,7 +88,19 @@ DEMO_EXTRA_MEMBERSHIPS = [("logistics", Role.LOGISTICS_HEAD, WEST_CODE)]
 SUPERUSERS = {"admin"}
 
 # Head teachers of the other classes (the first class of 小班 gets ``teacher``).
-EXTRA_TEACHERS = ["张琳", "许文静", "邓晓丽", "曹雨婷", "彭思思", "曾雅琴", "肖红梅", "田甜", "董晓敏", "袁芳", "潘丽娟"]
+EXTRA_TEACHERS = [
+    "张琳",
+    "许文静",
+    "邓晓丽",
+    "曹雨婷",
+    "彭思思",
+    "曾雅琴",
+    "肖红梅",
+    "田甜",
+    "董晓敏",
+    "袁芳",
+    "潘丽娟",
+]
 
 
 def demo_logins() -> list[dict]:
@@ -148,7 +160,9 @@ GIRL_NAMES = (
     "子涵 欣怡 梓涵 晨曦 诗涵 梦琪 嘉怡 子萱 雨涵 可馨 依诺 若汐 语桐 梓萱 沐晨 思彤 悦溪 雨桐 安琪 芷若 "
     "一涵 佳怡 静怡 语嫣 诗琪 欣妍 梦瑶 婉清 初夏 念慈 紫萱 心怡 若曦 雅琪 瑾萱 可欣 思涵 乐瑶 梓琪 晓彤"
 ).split()
-MALE_ADULT = "建国 伟 强 磊 军 勇 杰 涛 明 超 刚 鹏 辉 斌 浩 峰 亮 俊 海波 志刚 晓东 建华 文军 永生 国平".split()
+MALE_ADULT = (
+    "建国 伟 强 磊 军 勇 杰 涛 明 超 刚 鹏 辉 斌 浩 峰 亮 俊 海波 志刚 晓东 建华 文军 永生 国平".split()
+)
 FEMALE_ADULT = "丽 静 敏 燕 艳 娟 霞 芳 婷 雪 慧 琳 洁 颖 倩 晶 玲 红 梅 欣 丽娜 晓琳 春梅 秀兰 雅琴".split()
 MOBILE_PREFIXES = (
     "130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 177 180 181 186 187 188 189 199"
@@ -289,7 +303,10 @@ def make_calendar(campus, save):
         )  # fmt: skip
         terms[(campus.code, kind)] = term
         for h_name, h_kind, h_start, h_end in holidays:
-            save(Holiday(term=term, name=h_name, kind=h_kind, start_date=h_start, end_date=h_end), campus=campus)
+            save(
+                Holiday(term=term, name=h_name, kind=h_kind, start_date=h_start, end_date=h_end),
+                campus=campus,
+            )
     return terms
 
 
@@ -400,7 +417,9 @@ class _DemoBuilder:
         self.link_parent()
         for _order, func in sorted(_extensions, key=lambda item: item[0]):
             func(self.ctx)
-        self.log(f"demo: {len(self.ctx.users)} users, {len(self.ctx.rooms)} rooms, {len(self.ctx.classes)} classes")
+        self.log(
+            f"demo: {len(self.ctx.users)} users, {len(self.ctx.rooms)} rooms, {len(self.ctx.classes)} classes"
+        )
 
     # users ---------------------------------------------------------------------------
     def make_user(self, username, real_name, phone, superuser=False):
@@ -441,7 +460,9 @@ class _DemoBuilder:
             building = self.save(Building(name=name, code=code, floors=floors), campus=campus)
             for room_code, room_name, floor, kind, area in rooms:
                 room = self.save(
-                    Room(building=building, name=room_name, code=room_code, floor=floor, kind=kind, area=area),
+                    Room(
+                        building=building, name=room_name, code=room_code, floor=floor, kind=kind, area=area
+                    ),
                     campus=campus,
                 )
                 self.ctx.rooms[(campus.code, room_name)] = room
@@ -495,7 +516,11 @@ class _DemoBuilder:
             sex = "M" if rng.random() < 0.52 else "F"
             father_surname = names.surname()
             birth = names.birth_date(start, end)
-            allergies = "、".join(sorted(rng.sample(ALLERGIES, 1 if rng.random() < 0.8 else 2))) if rng.random() < 0.08 else ""
+            allergies = (
+                "、".join(sorted(rng.sample(ALLERGIES, 1 if rng.random() < 0.8 else 2)))
+                if rng.random() < 0.08
+                else ""
+            )
             diet = "清真" if rng.random() < 0.04 else ""
             child = self.save(
                 Child(
@@ -551,7 +576,11 @@ class _DemoBuilder:
 
         parent = self.ctx.users["parent"]
         school_class = self.ctx.classes[(MAIN_CODE, "小一班")]
-        guardian = Guardian.objects.filter(child__school_class=school_class, relation="mother").order_by("id").first()
+        guardian = (
+            Guardian.objects.filter(child__school_class=school_class, relation="mother")
+            .order_by("id")
+            .first()
+        )
         if guardian is None:
             return
         before = audit.snapshot(guardian)
@@ -605,7 +634,9 @@ class _LargeBuilder:
 
         org = object_save(
             actor=None,
-            instance=Organization(name="基准测试教育集团", code=LARGE_ORG_CODE, kind=Organization.Kind.DISTRICT),
+            instance=Organization(
+                name="基准测试教育集团", code=LARGE_ORG_CODE, kind=Organization.Kind.DISTRICT
+            ),
             message="benchmark data",
         )
         self.org = org
@@ -736,4 +767,6 @@ class _LargeBuilder:
             message=f"benchmark data: {len(rooms)} rooms, {len(classes)} classes, {len(children)} children",
         )
         if self.stdout is not None:
-            self.stdout.write(f"{campus.name}: {len(rooms)} rooms, {len(classes)} classes, {len(children)} children")
+            self.stdout.write(
+                f"{campus.name}: {len(rooms)} rooms, {len(classes)} classes, {len(children)} children"
+            )

@@ -109,7 +109,11 @@ def notify(
             for endpoint in endpoints:
                 if endpoint.wants(event):
                     d = WebhookDelivery(
-                        campus=campus, endpoint=endpoint, event=event, payload=payload, next_attempt_at=now
+                        campus=campus,
+                        endpoint=endpoint,
+                        event=event or "notification",
+                        payload=payload,
+                        next_attempt_at=now,
                     )
                     d.full_clean(exclude=["campus", "endpoint"])
                     deliveries.append(d)
@@ -326,7 +330,10 @@ def deliver(delivery, *, force=False) -> bool:
     from houqin.core.models import WebhookDelivery
 
     fresh = (
-        WebhookDelivery.objects.with_scopes_disabled().select_related("endpoint").filter(pk=delivery.pk).first()
+        WebhookDelivery.objects.with_scopes_disabled()
+        .select_related("endpoint")
+        .filter(pk=delivery.pk)
+        .first()
     )
     if fresh is None or fresh.status != WebhookDelivery.Status.PENDING:
         return False
@@ -356,9 +363,19 @@ def deliver(delivery, *, force=False) -> bool:
             fresh.next_attempt_at = None
         else:
             fresh.next_attempt_at = now + backoff(fresh.attempts)
-        logger.warning("Webhook %s (%s) failed, attempt %s: %s", endpoint.pk, endpoint.name, fresh.attempts, error)
+        logger.warning(
+            "Webhook %s (%s) failed, attempt %s: %s", endpoint.pk, endpoint.name, fresh.attempts, error
+        )
     fresh.save(
-        update_fields=["attempts", "response_status", "status", "sent_at", "next_attempt_at", "last_error", "updated_at"]
+        update_fields=[
+            "attempts",
+            "response_status",
+            "status",
+            "sent_at",
+            "next_attempt_at",
+            "last_error",
+            "updated_at",
+        ]
     )
     # keep the caller's instance in step
     for field in ("attempts", "response_status", "status", "sent_at", "next_attempt_at", "last_error"):

@@ -31,7 +31,9 @@ def next_number(*, campus, prefix: str, on_date=None) -> str:
     from houqin.core.models import NumberSequence
 
     if not PREFIX_RE.match(prefix or ""):
-        raise ValueError(f"A number prefix is 1–10 upper-case letters or digits starting with a letter: {prefix!r}")
+        raise ValueError(
+            f"A number prefix is 1–10 upper-case letters or digits starting with a letter: {prefix!r}"
+        )
     if on_date is None:
         on_date = timezone.localdate()
     elif isinstance(on_date, dt.datetime) and timezone.is_aware(on_date):

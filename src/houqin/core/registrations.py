@@ -85,3 +85,7 @@ S(Setting("procurement.three_quotes_from", _("Three quotes needed from this amou
           module="procurement", min_value=Decimal("0"), max_value=Decimal("10000000"), unit=_(" yuan")))
 S(Setting("maintenance.target_hours", _("Repairs should be done within"), "int", 24, module="maintenance",
           min_value=1, max_value=720, unit=_(" h")))
+
+# Approval kinds and tick jobs of the core.
+from houqin.core import jobs, kinds  # noqa: E402, F401
+from houqin.core import providers as _providers  # noqa: E402,F401  (dashboard, disclosure, attachables)

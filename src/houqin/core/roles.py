@@ -56,6 +56,8 @@ PERMISSIONS: dict[str, str] = {
     "core.manage_approval_flows": _("Configure approval steps and thresholds"),
     "core.manage_disclosure": _("Publish notices on the public disclosure page"),
     "core.export": _("Export lists to Excel"),
+    "core.view_organization": _("See the organisation overview across its campuses"),
+    "core.manage_organization": _("Add campuses to the organisation"),
 }
 
 _ALL_STAFF = {
@@ -99,6 +101,9 @@ MATRIX: dict[str, set[str]] = {
     "core.manage_approval_flows": _LEADERS,
     "core.manage_disclosure": _LEADERS,
     "core.export": _ALL_STAFF,
+    # Organisation-level permissions are granted by organisation memberships only.
+    "core.view_organization": {Role.SYSADMIN},
+    "core.manage_organization": {Role.SYSADMIN},
 }
 
 

@@ -30,3 +30,12 @@ def room_by_qr_token(token):
 
     with scopes_disabled():
         return Room.objects.filter(qr_token=token, is_active=True).select_related("campus", "building").first()
+
+
+def organizations_for_user(user):
+    """Organisations the user oversees (organisation-level roles; superusers: all)."""
+    from houqin.core.models import Organization
+
+    if user.is_superuser:
+        return Organization.objects.order_by("name")
+    return Organization.objects.filter(memberships__user=user, memberships__is_active=True).distinct().order_by("name")

@@ -6,7 +6,7 @@ import segno
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
-from ninja import Field, PatchDict, Router, Schema
+from ninja import Field, PatchDict, Router, Schema, Status
 from ninja.pagination import paginate
 
 from houqin.api.access import requires
@@ -85,7 +85,7 @@ def building_list(request, q: str = ""):
 @requires("core.manage_campus")
 def building_create(request, payload: BuildingIn):
     obj = create_object(request, Building, payload.dict())
-    return 201, get_in_campus(request, _buildings(), pk=obj.pk)
+    return Status(201, get_in_campus(request, _buildings(), pk=obj.pk))
 
 
 @router.get("/buildings/{building_id}", response=BuildingOut, url_name="building_detail")
@@ -106,7 +106,7 @@ def building_update(request, building_id: int, payload: PatchDict[BuildingIn]):
 @requires("core.manage_campus")
 def building_delete(request, building_id: int):
     delete_object(request, get_in_campus(request, Building.objects.all(), pk=building_id))
-    return 204, None
+    return Status(204, None)
 
 
 # --- rooms -------------------------------------------------------------------------------
@@ -114,12 +114,10 @@ def building_delete(request, building_id: int):
 
 def room_qr_path(token: str) -> str:
     """Where a printed room label points (the QR landing page of the web UI)."""
-    for name in ("core:qr_landing", "qr_landing", "core:room_qr", "room_qr"):
-        try:
-            return reverse(name, kwargs={"token": token})
-        except NoReverseMatch:
-            continue
-    return f"/q/{token}/"
+    try:
+        return reverse("qr_landing", kwargs={"token": token})
+    except NoReverseMatch:  # the web UI is not mounted (e.g. an API-only URLconf)
+        return f"/q/{token}/"
 
 
 class RoomIn(Schema):
@@ -160,7 +158,7 @@ class RoomOut(Schema):
         return context["request"].build_absolute_uri(room_qr_path(obj.qr_token))
 
 
-ROOM_REFS = {"building": Building.objects.all(), "keeper": "member"}
+ROOM_REFS = {"building": Building, "keeper": "member"}
 
 
 def _rooms():
@@ -196,7 +194,7 @@ def room_list(
 @requires("core.manage_campus")
 def room_create(request, payload: RoomIn):
     obj = create_object(request, Room, resolve_refs(request, payload.dict(), ROOM_REFS))
-    return 201, get_in_campus(request, _rooms(), pk=obj.pk)
+    return Status(201, get_in_campus(request, _rooms(), pk=obj.pk))
 
 
 @router.get("/rooms/{room_id}", response=RoomOut, url_name="room_detail")
@@ -225,4 +223,4 @@ def room_update(request, room_id: int, payload: PatchDict[RoomIn]):
 @requires("core.manage_campus")
 def room_delete(request, room_id: int):
     delete_object(request, get_in_campus(request, Room.objects.all(), pk=room_id))
-    return 204, None
+    return Status(204, None)

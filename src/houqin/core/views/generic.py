@@ -80,6 +80,9 @@ class CampusViewMixin(PermissionRequiredMixin):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        # TemplateView puts the URL kwargs in the context; the "campus" kwarg (a code)
+        # would hide the Campus object the context processor provides.
+        ctx["campus"] = self.request.campus
         ctx.setdefault("title", self.get_title())
         ctx["can_write"] = bool(self.write_permission) and has_perm(self.request, self.write_permission)
         return ctx
@@ -286,6 +289,9 @@ class ObjectFormView(ObjectMixin, CampusViewMixin, FormView):
     def post(self, request, *args, **kwargs):
         if not self.is_create:
             self.object = self.get_object()
+        # Snapshot before the form is validated: ModelForm validation copies the posted
+        # values onto the instance, so a later snapshot would equal the new state.
+        self.before = audit.snapshot(self.object) if self.object is not None else None
         return super().post(request, *args, **kwargs)
 
     def get_title(self):
@@ -305,7 +311,7 @@ class ObjectFormView(ObjectMixin, CampusViewMixin, FormView):
         return {k: v for k, v in self.request.GET.items() if k != "next"}
 
     def form_valid(self, form):
-        before = audit.snapshot(self.object) if self.object is not None else None
+        before = getattr(self, "before", None)
         instance = form.save(commit=False)
         try:
             self.object = self.save_object(form, instance, before)

@@ -16,7 +16,7 @@ from houqin.core import audit, dashboard
 from houqin.core.forms import StyledFormMixin
 from houqin.core.models import Child, Room, SchoolClass, Term
 from houqin.core.permissions import campus_view, login_view, public_view
-from houqin.core.selectors import campuses_for_user, room_by_qr_token
+from houqin.core.selectors import campuses_for_user, organizations_for_user, room_by_qr_token
 
 
 @login_view
@@ -33,7 +33,12 @@ def home(request):
 @login_required
 def campus_choose(request):
     campuses = campuses_for_user(request.user)
-    return render(request, "core/campus_choose.html", {"campuses": campuses, "title": _("My campuses")})
+    organizations = organizations_for_user(request.user)
+    return render(
+        request,
+        "core/campus_choose.html",
+        {"campuses": campuses, "organizations": organizations, "title": _("My campuses")},
+    )
 
 
 @campus_view("core.view_dashboard")
