@@ -38,6 +38,12 @@ class ApiClient:
         return self.client.delete(self.url(path), **extra)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The personas get passwords; hashing them properly only slows these tests down."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def token_for(user, name="test"):
     _token, key = token_create(actor=user, user=user, name=name)
     return key

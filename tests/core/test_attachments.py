@@ -211,3 +211,13 @@ def test_attachments_for_works_inside_a_campus_scope(room, member, campus):
         att = attachment_add(actor=member, obj=room, uploaded_file=upload(image_bytes()))
     with scope(campus=campus):
         assert list(attachments_for(room)) == [att]
+
+
+def test_too_many_pixels_refused(room, member, monkeypatch):
+    from houqin.core import attachments
+
+    monkeypatch.setattr(attachments, "MAX_PIXELS", 20 * 20 - 1)
+    with pytest.raises(ValidationError) as exc:
+        attachment_add(actor=member, obj=room, uploaded_file=upload(image_bytes("PNG", size=(20, 20))))
+    assert exc.value.code == "attachment_pixels"
+    assert Attachment.objects.count() == 0

@@ -477,3 +477,35 @@ def test_webhook_test_message(campus, endpoints, robot, member):
     assert notifications.webhook_test(actor=member, endpoint=endpoints["wecom"]) is True
     (req,) = robot.requests
     assert req["json"]["msgtype"] == "markdown"
+
+
+def test_installation_default_webhook(
+    campus, other_campus, robot, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_URL = robot.url("/default?key=1")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(campus=campus, recipients=[], title="默认机器人", event="e")
+        notify(campus=campus, recipients=[], title="第二条", event="e")
+    endpoint = WebhookEndpoint.objects.get(campus=campus)
+    assert endpoint.kind == "generic" and endpoint.url == settings.WEBHOOK_URL
+    assert [r["json"]["title"] for r in by_path(robot, "/default")] == ["默认机器人", "第二条"]
+
+    # a campus with its own (even switched-off) endpoint does not get the default
+    WebhookEndpoint.objects.create(
+        campus=other_campus, name="own", kind="wecom", url=robot.url("/own"), is_active=False
+    )
+    notify(campus=other_campus, recipients=[], title="x", event="e")
+    assert WebhookEndpoint.objects.filter(campus=other_campus).count() == 1
+    assert WebhookDelivery.objects.filter(campus=other_campus).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "wecom"),
+        ("https://oapi.dingtalk.com/robot/send?access_token=t", "dingtalk"),
+        ("https://oa.example.cn/hook", "generic"),
+    ],
+)
+def test_guess_kind(url, kind):
+    assert notifications.guess_kind(url) == kind

@@ -12,6 +12,7 @@ with a reason and stays in the history.
 
 import io
 import os
+import warnings
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +28,8 @@ from houqin.core import audit
 
 THUMBNAIL_SIZE = 320
 THUMBNAIL_QUALITY = 82
+# Decoding a picture takes ~4 bytes a pixel; 60 MP covers today's phone cameras.
+MAX_PIXELS = 60_000_000
 
 # Pillow format → (MIME type, stored file extension)
 IMAGE_FORMATS = {
@@ -59,11 +62,24 @@ def detect_type(uploaded_file) -> tuple[str, str]:
     head = _read_head(uploaded_file)
     if head.startswith(b"%PDF-"):
         return PDF_MIME, "pdf"
+    too_many_pixels = ValidationError(
+        _("The picture is too large (more than %(mp)s million pixels); send a smaller one.")
+        % {"mp": MAX_PIXELS // 1_000_000},
+        code="attachment_pixels",
+    )
     try:
         uploaded_file.seek(0)
-        with Image.open(uploaded_file) as img:
-            fmt = img.format
-            img.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(uploaded_file) as img:
+                fmt = img.format
+                if img.width * img.height > MAX_PIXELS:
+                    raise too_many_pixels
+                img.verify()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels
     except Exception:  # Pillow raises many kinds of errors for foreign or broken data
         fmt = None
     finally:

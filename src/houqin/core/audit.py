@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-_context: contextvars.ContextVar[dict] = contextvars.ContextVar("houqin_audit_context", default={})
+_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("houqin_audit_context", default=None)
 
 
 @contextmanager
@@ -27,7 +27,7 @@ def audit_context(*, request_id="", source="", ip=None):
 
 
 def current_context() -> dict:
-    return _context.get()
+    return _context.get() or {}
 
 
 def _plain(value):

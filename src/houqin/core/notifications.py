@@ -95,6 +95,7 @@ def notify(
 
         deliveries = []
         if webhook:
+            _ensure_default_endpoint(campus)
             endpoints = WebhookEndpoint.objects.with_scopes_disabled().filter(campus=campus, is_active=True)
             payload = {
                 "event": event,
@@ -127,6 +128,40 @@ def notify(
         if delivery_ids:
             transaction.on_commit(lambda: _enqueue_deliveries(delivery_ids))
     return created
+
+
+def guess_kind(url: str) -> str:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host.endswith("qyapi.weixin.qq.com"):
+        return "wecom"
+    if host.endswith("dingtalk.com"):
+        return "dingtalk"
+    return "generic"
+
+
+def _ensure_default_endpoint(campus):
+    """Give a campus without any webhook of its own the installation's ``WEBHOOK_URL``.
+
+    The endpoint is created as an ordinary row, so the campus sees it in its webhook
+    settings and can change or switch it off there; a campus that has any endpoint (even
+    a switched-off one) is left alone.
+    """
+    from houqin.core import audit
+    from houqin.core.models import WebhookEndpoint
+
+    url = getattr(settings, "WEBHOOK_URL", "")
+    if not url:
+        return None
+    endpoints = WebhookEndpoint.objects.with_scopes_disabled()
+    if endpoints.filter(campus=campus).exists():
+        return None
+    endpoint = WebhookEndpoint(campus=campus, name=_("Default group robot"), kind=guess_kind(url), url=url)
+    endpoint.full_clean(exclude=["campus"])
+    endpoint.save()
+    audit.record(
+        actor=None, action="create", obj=endpoint, after=audit.snapshot(endpoint), message="WEBHOOK_URL"
+    )
+    return endpoint
 
 
 def notify_roles(*, campus, roles, exclude=(), **kwargs):

@@ -377,7 +377,7 @@ def membership_create(request, payload: MembershipIn):
 @router.delete("/memberships/{membership_id}", response={204: None}, url_name="membership_delete")
 @requires("core.manage_users")
 def membership_delete(request, membership_id: int):
-    membership = get_in_campus(request, Membership.objects.all(), pk=membership_id)
+    membership = get_in_campus(request, Membership.objects.filter(campus=request.campus), pk=membership_id)
     if membership.user_id == request.user.pk:
         raise ValidationError(_("You cannot remove your own role; ask another administrator."))
     delete_object(request, membership)

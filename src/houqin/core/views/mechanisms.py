@@ -85,6 +85,24 @@ def status_badge(value, label):
     )
 
 
+def local(value):
+    """Aware datetimes in the local time zone (the ``cell`` filter formats them as given)."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def local_attr(name):
+    return lambda obj: local(getattr(obj, name))
+
+
+class LocalTimesMixin:
+    """Detail fields with datetimes shown in local time."""
+
+    def detail_fields(self):
+        return [(label, local(value)) for label, value in super().detail_fields()]
+
+
 def campus_reverse(request, name, **kwargs):
     return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
@@ -204,7 +222,7 @@ class ApprovalInboxView(ObjectListView):
         Column(gettext_lazy("Document kind"), lambda a: kind_label(a.kind)),
         Column(gettext_lazy("Amount (yuan)"), "amount", css="text-end"),
         Column(gettext_lazy("Requested by"), "requested_by"),
-        Column(gettext_lazy("Submitted"), "created_at"),
+        Column(gettext_lazy("Submitted"), local_attr("created_at")),
         Column(
             gettext_lazy("Status"), lambda a: status_badge(a.status, a.get_status_display()), export=False
         ),
@@ -217,7 +235,7 @@ class ApprovalInboxView(ObjectListView):
     ]
     export_columns = [c for c in columns if c.export] + [
         Column(gettext_lazy("Status"), "get_status_display"),
-        Column(gettext_lazy("Decided at"), "decided_at"),
+        Column(gettext_lazy("Decided at"), local_attr("decided_at")),
     ]
 
     def dispatch(self, request, *args, **kwargs):
@@ -421,15 +439,14 @@ class StepForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.style_fields()
-        if "ORDER" in self.fields:
-            self.fields["ORDER"].label = _("Order")
-            self.fields["ORDER"].widget.attrs.update({"class": "form-control", "min": 1})
-        if "DELETE" in self.fields:
-            self.fields["DELETE"].label = _("Remove")
-            self.fields["DELETE"].widget.attrs.update({"class": "form-check-input"})
 
 
 class BaseStepFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # ORDER and DELETE come after the form's own styling
+        form.fields["ORDER"].widget.attrs.update({"class": "form-control", "min": 1, "inputmode": "numeric"})
+        form.fields["DELETE"].widget.attrs.update({"class": "form-check-input"})
+
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -600,7 +617,7 @@ class RequestListView(RequestAccessMixin, ObjectListView):
             gettext_lazy("Status"), lambda r: status_badge(r.status, r.get_status_display()), export=False
         ),
         Column(gettext_lazy("Requested by"), "requested_by"),
-        Column(gettext_lazy("Created"), "created_at"),
+        Column(gettext_lazy("Created"), local_attr("created_at")),
     ]
     export_columns = [c for c in columns if c.export] + [
         Column(gettext_lazy("Status"), "get_status_display"),
@@ -686,7 +703,7 @@ class RequestDetailView(RequestAccessMixin, ObjectDetailView):
             (_("Amount (yuan)"), r.amount),
             (_("Status"), status_badge(r.status, r.get_status_display())),
             (_("Requested by"), r.requested_by),
-            (_("Created"), r.created_at),
+            (_("Created"), local(r.created_at)),
             (_("Details"), linebreaksbr(r.description, autoescape=True)),
         ]
 
@@ -1102,7 +1119,7 @@ class AuditLogView(ObjectListView):
     select_related = ("content_type",)
     ordering = ("-created_at", "-id")
     columns = [
-        Column(gettext_lazy("Time"), "created_at", css="text-nowrap"),
+        Column(gettext_lazy("Time"), local_attr("created_at"), css="text-nowrap"),
         Column(gettext_lazy("By"), "actor_repr"),
         Column(gettext_lazy("Action"), "action"),
         Column(gettext_lazy("Object type"), lambda e: _ct_label(e.content_type)),
@@ -1319,9 +1336,9 @@ class NoticeListView(NoticeViewMixin, ObjectListView):
     columns = [
         Column(gettext_lazy("Title"), "title", link=True),
         Column(gettext_lazy("Published"), "is_published"),
-        Column(gettext_lazy("Published at"), "published_at"),
+        Column(gettext_lazy("Published at"), local_attr("published_at")),
         Column(gettext_lazy("Author"), "author"),
-        Column(gettext_lazy("Updated"), "updated_at"),
+        Column(gettext_lazy("Updated"), local_attr("updated_at")),
     ]
 
 
@@ -1341,7 +1358,7 @@ class NoticeFormView(NoticeViewMixin, ObjectFormView):
         return super().save_object(form, instance, before)
 
 
-class NoticeDetailView(NoticeViewMixin, ObjectDetailView):
+class NoticeDetailView(NoticeViewMixin, LocalTimesMixin, ObjectDetailView):
     template_name = "core/mech_notice_detail.html"
     fields = ("title", "body", "is_published", "published_at", "author")
 
