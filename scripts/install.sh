@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
+mkdir -p "${HOUQIN_VAR_DIR:-var}"  # the SQLite database, uploads and static files live here
 if [ ! -x .venv/bin/python ]; then
     if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
         echo "Houqin needs Python 3.11 or newer as '$PYTHON' (set PYTHON=/path/to/python3.11)." >&2

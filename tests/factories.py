@@ -203,4 +203,5 @@ LIST_FACTORIES = {
     m.WebhookEndpoint: WebhookEndpointFactory,
     m.AuditEvent: AuditEventFactory,
     m.Notification: NotificationFactory,
+    m.Membership: MembershipFactory,
 }

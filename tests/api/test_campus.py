@@ -58,6 +58,7 @@ def test_building_in_use_cannot_be_deleted(member_api, campus):
     response = member_api.delete(f"c/main/buildings/{room.building_id}")
     assert response.status_code == 422
     assert "cannot be deleted" in response.json()["errors"]["__all__"][0]
+    assert "cannot be deleted" in response.json()["detail"]
     assert Building.objects.filter(pk=room.building_id).exists()
 
 

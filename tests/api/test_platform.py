@@ -141,3 +141,27 @@ def test_token_page_form_errors(member_client):
     assert not ApiToken.objects.exists()
     if _page_renders():
         assert response.status_code == 200
+
+
+def test_unexpected_errors_are_json_500(member_api, campus, monkeypatch):
+    from houqin.core.models import Term
+    from tests import factories as f
+
+    term = f.TermFactory(campus=campus)
+
+    def broken(self, start=None, end=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Term, "school_days", broken)
+    response = member_api.get(f"c/main/terms/{term.pk}/school-days", HTTP_X_REQUEST_ID="req-42")
+    assert response.status_code == 500
+    assert "req-42" in response.json()["detail"]
+    assert "boom" not in response.content.decode()
+
+
+def test_user_language_preference_applies(api_for, member, campus):
+    member.language = "zh-hans"
+    member.save()
+    response = api_for(member, language="en").post("c/main/buildings", {})
+    assert response.status_code == 422
+    assert response.json()["errors"]["name"] == ["这个字段是必填项。"]

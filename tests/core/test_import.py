@@ -271,3 +271,10 @@ def test_large_import(campus, classes, member):
     result = children_import(actor=member, campus=campus, file=xlsx(rows))
     assert result.ok and result.created == 150
     assert Guardian.objects.filter(campus=campus).count() == 150
+
+
+def test_row_numbers_follow_excel_with_empty_rows(campus, classes, member):
+    rows = [row(), [None] * 15, [None] * 15, row(name="错", sex="?")]
+    result = children_import(actor=member, campus=campus, file=xlsx(rows))
+    assert [(e.row, e.column) for e in result.errors] == [(5, "性别")]
+    assert result.rows == 2

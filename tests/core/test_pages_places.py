@@ -303,3 +303,16 @@ def test_label_sheet_queries_bounded(member_client, campus, building, django_ass
     with django_assert_max_num_queries(15):
         response = member_client.get(url("core:room_labels", campus))
     assert response.content.decode().count('class="label"') == 60
+
+
+def test_room_list_offers_label_selection_and_htmx_partial(member_client, campus, room):
+    body = member_client.get(url("core:room_list", campus), {"kind": "classroom"}).content.decode()
+    assert 'id="label-form"' in body and f'name="ids" value="{room.pk}" form="label-form"' in body
+    assert '<input type="hidden" name="kind" value="classroom">' in body
+    assert 'data-testid="print-labels"' in body
+    partial = member_client.get(
+        url("core:room_list", campus), {"q": "A1"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-table"
+    )
+    text = partial.content.decode()
+    assert partial.status_code == 200
+    assert "<html" not in text and 'id="label-form"' in text and "A101" in text

@@ -11,7 +11,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.platform.urlwalk import fill, iter_patterns, view_attr
 
-# Django's own admin checks staff status itself; API routes are walked in test_api_walk.
+# Django's own admin checks staff status itself; API routes are walked in tests/api/test_access.py.
 SKIP_PREFIXES = ("admin/", "api/v1/")
 
 

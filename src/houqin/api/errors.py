@@ -27,7 +27,11 @@ def json_error(status: int, detail: str, **extra) -> JsonResponse:
 
 
 def _invalid(errors: dict) -> JsonResponse:
-    return json_error(422, _("Some fields are not valid; see “errors”."), errors=errors)
+    if set(errors) == {NON_FIELD}:  # one rule about the whole object: say it
+        detail = " ".join(errors[NON_FIELD])
+    else:
+        detail = _("Some fields are not valid; see “errors”.")
+    return json_error(422, detail, errors=errors)
 
 
 def django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:

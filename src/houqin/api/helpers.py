@@ -22,12 +22,6 @@ def get_in_campus(request, queryset, **lookup):
     return obj
 
 
-def invalid_choice(field: str):
-    return ValidationError(
-        {field: _("Select a valid choice. That choice is not one of the available choices.")}
-    )
-
-
 def resolve_refs(request, data: dict, refs: dict) -> dict:
     """Replace ids in ``data`` by objects of the campus.
 

@@ -69,7 +69,9 @@ def record(*, actor, action: str, obj: models.Model | None = None, campus=None, 
 
     ctx = current_context()
     if campus is None and obj is not None:
-        campus_id = getattr(obj, "campus_id", None)
+        from houqin.core.models import Campus
+
+        campus_id = obj.pk if isinstance(obj, Campus) else getattr(obj, "campus_id", None)
     else:
         campus_id = getattr(campus, "pk", campus)
     if actor is not None and not getattr(actor, "is_authenticated", False):

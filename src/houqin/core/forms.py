@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 
 
@@ -40,7 +41,7 @@ class StyledFormMixin:
                 widget.input_type = "time"
                 widget.format = "%H:%M"
             if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+                widget.attrs["rows"] = min(int(widget.attrs.get("rows", 3)), 4)  # Django's 10 is too tall on a phone
 
     def full_clean(self):
         super().full_clean()
@@ -50,21 +51,47 @@ class StyledFormMixin:
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
 
 
+def _is_campus_owned(model) -> bool:
+    from houqin.core.models import CampusOwned
+
+    return isinstance(model, type) and issubclass(model, CampusOwned)
+
+
+def scoped_formfield(db_field, **kwargs):
+    """formfield_callback: foreign keys to campus-owned models start with no choices.
+
+    A ModelForm builds its fields when the class is defined, at import time and outside
+    any campus scope, where the scoped manager refuses to hand out a queryset. The form
+    fills the choices for its own campus when it is instantiated.
+    """
+    if isinstance(db_field, models.ForeignKey) and _is_campus_owned(db_field.remote_field.model):
+        kwargs.setdefault("queryset", db_field.remote_field.model._base_manager.none())
+    return db_field.formfield(**kwargs)
+
+
 class CampusModelForm(StyledFormMixin, forms.ModelForm):
     """A ModelForm for an object of ``campus``.
 
-    Foreign keys to campus-owned models are already limited to the campus by the scoped
-    managers (the request runs inside the campus scope); foreign keys to users are limited
-    here to the campus's members.
+    Foreign keys to campus-owned models offer only rows of ``campus``; foreign keys to
+    users offer only the campus's members.
     """
+
+    class Meta:
+        formfield_callback = scoped_formfield
 
     def __init__(self, *args, campus=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.campus = campus
         User = get_user_model()
-        for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is User and campus is not None:
-                field.queryset = campus_users(campus)
+        if campus is not None:
+            for field in self.fields.values():
+                if not isinstance(field, forms.ModelChoiceField):
+                    continue
+                model = field.queryset.model
+                if model is User:
+                    field.queryset = campus_users(campus)
+                elif _is_campus_owned(model):
+                    field.queryset = model._base_manager.filter(campus=campus)
         self.style_fields()
         if campus is not None and hasattr(self.instance, "campus_id") and not self.instance.campus_id:
             self.instance.campus = campus

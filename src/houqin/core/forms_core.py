@@ -1,11 +1,8 @@
 """Forms of the core's data-management pages: campus, places, calendar, classes,
 children and guardians, users and roles.
 
-``ScopedModelForm`` works around a trap of django-scopes: a ModelForm builds its
-foreign-key fields when the class is defined (at import time, outside any campus scope),
-and the scoped manager refuses to hand out a queryset there. The form is therefore
-defined with empty choices and re-reads the choices of every campus-owned foreign key for
-its own campus when it is instantiated.
+Campus-owned foreign keys get their choices for the form's campus from
+``core.forms.CampusModelForm``.
 """
 
 import datetime as dt
@@ -21,7 +18,6 @@ from houqin.core.forms import CampusForm, CampusModelForm
 from houqin.core.models import (
     Building,
     Campus,
-    CampusOwned,
     Child,
     Guardian,
     Holiday,
@@ -43,31 +39,8 @@ class TelInput(forms.TextInput):
         super().__init__({"inputmode": "tel", "autocomplete": "off", **(attrs or {})})
 
 
-def _is_campus_owned(model) -> bool:
-    return isinstance(model, type) and issubclass(model, CampusOwned)
-
-
-def scoped_formfield(db_field, **kwargs):
-    """formfield_callback: campus-owned foreign keys start with no choices (see module doc)."""
-    if isinstance(db_field, models.ForeignKey) and _is_campus_owned(db_field.remote_field.model):
-        kwargs.setdefault("queryset", db_field.remote_field.model._base_manager.none())
-    return db_field.formfield(**kwargs)
-
-
 class ScopedModelForm(CampusModelForm):
-    class Meta:
-        formfield_callback = scoped_formfield
-
-    def __init__(self, *args, campus=None, **kwargs):
-        super().__init__(*args, campus=campus, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs["rows"] = 3  # Django's default of 10 is too tall on a phone
-        if campus is None:
-            return
-        for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField) and _is_campus_owned(field.queryset.model):
-                field.queryset = field.queryset.model._base_manager.filter(campus=campus)
+    """A campus form that also checks names unique within the campus."""
 
     # Names that are unique within the campus; checked here for a friendly message
     # (the database constraint stays the authority).

@@ -19,6 +19,7 @@ from houqin.core.validators import validate_id_number, validate_phone
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_EMPTY_RUN = 2000
 
 # The column headers of the children template (the file format; not translated).
 NAME, SEX, BIRTH, CLASS, STUDENT_NO, ID_NUMBER, ENROLLED, ALLERGIES, DIET = (
@@ -156,7 +157,8 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 def _open_rows(file, result: ImportResult):
-    """The worksheet's rows as tuples, or None with ``result.file_error`` set."""
+    """The non-empty rows of the first worksheet as ``(excel_row_number, values)``, or None
+    with ``result.file_error`` set."""
     from openpyxl import load_workbook
 
     size = getattr(file, "size", None)
@@ -175,11 +177,18 @@ def _open_rows(file, result: ImportResult):
             "and save it as “Excel workbook (.xlsx)”, or start from the template."
         )
         return None
+    rows = []
     try:
         sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(values)
+        empty_run = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not any(_text(v) for v in values):
+                empty_run += 1
+                if empty_run > MAX_EMPTY_RUN:  # formatting that reaches far below the data
+                    break
+                continue
+            empty_run = 0
+            rows.append((number, values))
             if len(rows) > MAX_ROWS + 1:
                 result.file_error = _("The file holds more than %(n)s rows; split it into smaller files.") % {
                     "n": MAX_ROWS
@@ -190,8 +199,6 @@ def _open_rows(file, result: ImportResult):
         return None
     finally:
         workbook.close()
-    while rows and all(_text(v) == "" for v in rows[-1]):
-        rows.pop()
     return rows
 
 
@@ -236,14 +243,12 @@ def children_import(*, actor, campus, file) -> ImportResult:
     if not rows:
         result.file_error = _("The file is empty.")
         return result
-    columns = _header_map(rows[0], result)
+    columns = _header_map(rows[0][1], result)
     if columns is None:
         return result
 
     classes = {c.name.strip(): c for c in SchoolClass._base_manager.filter(campus=campus)}
-    data_rows = [
-        (number, values) for number, values in enumerate(rows[1:], start=2) if any(_text(v) for v in values)
-    ]
+    data_rows = rows[1:]
     if not data_rows:
         result.file_error = _("The file holds no children below the header row.")
         return result

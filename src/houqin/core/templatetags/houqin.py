@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -46,7 +47,7 @@ def cell(value):
     import datetime as dt
 
     if value is None or value == "":
-        return format_html('<span class="text-secondary">—</span>')
+        return mark_safe('<span class="text-secondary">—</span>')
     if isinstance(value, bool):
         return format_html('<i class="ti ti-{}"></i>', "check text-green" if value else "x text-secondary")
     if isinstance(value, dt.datetime):

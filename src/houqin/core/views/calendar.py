@@ -124,6 +124,7 @@ class SchoolYearListView(SchoolYearMixin, ObjectListView):
     filterset_class = SchoolYearFilter
     search_fields = ("name",)
     pinyin_field = ""
+    ordering = ("-start_date",)  # Meta.ordering is dropped by the annotation
     create_label = gettext_lazy("New school year")
     columns = [
         Column(gettext_lazy("Name"), "name", link=True),

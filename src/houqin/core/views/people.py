@@ -52,7 +52,7 @@ def _url(request, name, **kwargs):
 
 
 def format_age(months):
-    """ "4岁3个月"-style age from a number of months."""
+    """An age like "4 y 3 m" (4岁3个月 once translated) from a number of months."""
     if months is None:
         return ""
     if months < 0:
@@ -74,6 +74,7 @@ class ClassListView(ClassMixin, ObjectListView):
     filterset_class = SchoolClassFilter
     search_fields = ("name",)
     select_related = ("head_teacher", "room")
+    ordering = ("sort_order", "grade", "name")  # Meta.ordering is dropped by the annotation
     create_label = gettext_lazy("New class")
     columns = [
         Column(gettext_lazy("Name"), "name", link=True),

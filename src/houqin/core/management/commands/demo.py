@@ -5,8 +5,12 @@ group when the database is still empty (running it again changes nothing), print
 address and the demo logins, and serves on 127.0.0.1 (``houqin serve``).
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -30,6 +34,12 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(_("The port must be between 1 and 65535."))
         quiet = {"verbosity": max(0, self.verbosity - 1), "stdout": self.stdout, "stderr": self.stderr}
+
+        # A fresh checkout has no var/ yet; SQLite cannot create the folder of its file.
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        db = connection.settings_dict
+        if connection.vendor == "sqlite" and not str(db["NAME"]).startswith(("file:", ":memory:")):
+            Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
         self.step(_("Applying database migrations …"))
         call_command("migrate", interactive=False, **quiet)
@@ -68,7 +78,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         if options["no_serve"]:
             return
-        call_command("serve", bind=f"127.0.0.1:{port}", dev=options["dev"])
+        # Two workers with four threads each are plenty for a demo on a laptop.
+        call_command("serve", bind=f"127.0.0.1:{port}", dev=options["dev"], workers=2)
 
     def step(self, message):
         self.stdout.write(self.style.MIGRATE_HEADING(message))

@@ -57,7 +57,19 @@ def gunicorn_argv(*, bind, workers, threads, timeout, max_requests=1000):
     ]
     if os.path.isdir("/dev/shm"):
         argv += ["--worker-tmp-dir", "/dev/shm"]
+    if _gunicorn_knows("control_socket_disable"):
+        # Recent gunicorn versions open a control socket in ~/.gunicorn by default; we do not use it,
+        # and two servers (demo and production, say) would fight over the one path.
+        argv += ["--no-control-socket"]
     return argv
+
+
+def _gunicorn_knows(setting_name):
+    try:
+        from gunicorn import config
+    except ImportError:
+        return False
+    return any(s.name == setting_name for s in config.KNOWN_SETTINGS)
 
 
 class Command(BaseCommand):
