@@ -119,3 +119,7 @@ def test_backup_file_name_and_default_folder(settings, tmp_path):
     assert db_path.parent == tmp_path / "backups"
     assert db_path.name.startswith("houqin-") and db_path.suffix in (".sqlite3", ".pgdump")
     assert media_path.name == db_path.stem + ".media.tar.gz"
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"")
+    second, _media = backup_paths()
+    assert second != db_path and second.parent == db_path.parent

@@ -592,6 +592,28 @@ def pending_for(user, campus):
     )
 
 
+def visible_to(user, campus, *, see_all: bool):
+    """Approval requests of the campus ``user`` may read: all of them with
+    ``core.view_all_approvals`` (``see_all``), otherwise those the user submitted, has
+    signed, or holds the role to sign now."""
+    from houqin.core.models import ApprovalRequest
+
+    qs = ApprovalRequest.objects.with_scopes_disabled().filter(campus=campus)
+    if see_all:
+        return qs
+    mine = Q(requested_by=user) | Q(pk__in=ApprovalAction_ids_of(user, campus))
+    roles = deciding_roles(user, campus)
+    if roles:
+        mine |= Q(status=ApprovalRequest.Status.PENDING, current_role__in=roles)
+    return qs.filter(mine)
+
+
+def ApprovalAction_ids_of(user, campus):  # noqa: N802 - reads like the model it queries
+    from houqin.core.models import ApprovalAction
+
+    return ApprovalAction.objects.with_scopes_disabled().filter(campus=campus, actor=user).values("request_id")
+
+
 def requests_for(obj):
     """Every approval request of ``obj``, newest first, with their actions."""
     from houqin.core.models import ApprovalRequest

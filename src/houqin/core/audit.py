@@ -51,15 +51,30 @@ def _plain(value):
 SKIPPED_FIELDS = {"created_at", "updated_at", "name_pinyin", "password", "last_login", "key_hash"}
 
 
+def _masked(value):
+    """A secret as it appears in the trail: hidden, but a change still shows as a change."""
+    import hashlib
+
+    if not value:
+        return value
+    return "•••• " + hashlib.sha256(str(value).encode()).hexdigest()[:6]
+
+
 def snapshot(obj: models.Model | None) -> dict | None:
-    """A JSON-able dict of the object's concrete field values (foreign keys as ids)."""
+    """A JSON-able dict of the object's concrete field values (foreign keys as ids).
+
+    Fields a model lists in ``audit_masked_fields`` (webhook keys, secrets) are masked:
+    the audit log is readable by supervisors.
+    """
     if obj is None:
         return None
+    masked = set(getattr(obj, "audit_masked_fields", ()))
     data = {}
     for field in obj._meta.concrete_fields:
         if field.name in SKIPPED_FIELDS:
             continue
-        data[field.attname if field.is_relation else field.name] = _plain(field.value_from_object(obj))
+        value = _plain(field.value_from_object(obj))
+        data[field.attname if field.is_relation else field.name] = _masked(value) if field.name in masked else value
     return data
 
 

@@ -114,8 +114,13 @@ def _approvals():
 
 def _approval_detail(request, approval_id):
     actions = ApprovalAction.objects.select_related("actor").order_by("created_at", "id")
+    visible = approvals.visible_to(
+        request.user, request.campus, see_all="core.view_all_approvals" in request.perms
+    ).values("pk")
     return get_in_campus(
-        request, _approvals().prefetch_related(Prefetch("actions", queryset=actions)), pk=approval_id
+        request,
+        _approvals().filter(pk__in=visible).prefetch_related(Prefetch("actions", queryset=actions)),
+        pk=approval_id,
     )
 
 
@@ -135,7 +140,10 @@ def approval_list(
         pending_ids = approvals.pending_for(request.user, request.campus).values("pk")
         qs = _approvals().filter(campus=request.campus, pk__in=pending_ids).order_by("created_at", "id")
     else:
-        qs = _approvals().filter(campus=request.campus).order_by("-created_at", "-id")
+        visible = approvals.visible_to(
+            request.user, request.campus, see_all="core.view_all_approvals" in request.perms
+        ).values("pk")
+        qs = _approvals().filter(campus=request.campus, pk__in=visible).order_by("-created_at", "-id")
         if box == "mine":
             qs = qs.filter(requested_by=request.user)
     if status:
@@ -215,6 +223,14 @@ def _general_requests():
     return GeneralRequest.objects.select_related("requested_by")
 
 
+def _visible_general_requests(request):
+    """Everyone sees their own requests; core.view_all_approvals sees the campus's."""
+    qs = _general_requests().filter(campus=request.campus)
+    if "core.view_all_approvals" not in request.perms:
+        qs = qs.filter(requested_by=request.user)
+    return qs
+
+
 @router.get("/general-requests", response=list[GeneralRequestOut], url_name="general_request_list")
 @requires("core.view_approvals")
 @paginate(LimitOffset)
@@ -225,7 +241,7 @@ def general_request_list(
     category: str | None = None,
     q: str = Query("", description="Number, title, or the requester's name (also pinyin)"),
 ):
-    qs = _general_requests().filter(campus=request.campus).order_by("-created_at", "-id")
+    qs = _visible_general_requests(request).order_by("-created_at", "-id")
     if mine:
         qs = qs.filter(requested_by=request.user)
     if status:
@@ -256,7 +272,7 @@ def general_request_create(request, payload: GeneralRequestIn):
 )
 @requires("core.view_approvals")
 def general_request_detail(request, request_id: int):
-    return get_in_campus(request, _general_requests(), pk=request_id)
+    return get_in_campus(request, _visible_general_requests(request), pk=request_id)
 
 
 @router.patch(

@@ -119,6 +119,9 @@ class WebhookEndpoint(CampusOwned):
     events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Empty means every event."))
     is_active = models.BooleanField(_("active"), default=True)
 
+    # Robot URLs carry their access key; neither it nor the secret goes into the audit log.
+    audit_masked_fields = ("url", "secret")
+
     class Meta:
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -51,7 +52,7 @@ def cell(value):
     if isinstance(value, bool):
         return format_html('<i class="ti ti-{}"></i>', "check text-green" if value else "x text-secondary")
     if isinstance(value, dt.datetime):
-        return date_format(value, "Y-m-d H:i")
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "Y-m-d H:i")
     if isinstance(value, dt.date):
         return date_format(value, "Y-m-d")
     if isinstance(value, Decimal):

@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
@@ -76,7 +77,7 @@ class CampusViewMixin(PermissionRequiredMixin):
             return None
 
     def get_title(self):
-        return self.title or (self.model._meta.verbose_name_plural if self.model else "")
+        return self.title or (capfirst(self.model._meta.verbose_name_plural) if self.model else "")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -11,7 +11,6 @@ outsiders and runs the request in the campus scope), then call the services in
 """
 
 import datetime as dt
-import hashlib
 
 import django_filters
 from django import forms
@@ -246,7 +245,9 @@ class ApprovalInboxView(ObjectListView):
         user, campus = self.request.user, self.request.campus
         if self.tab == "mine":
             return approvals.pending_for(user, campus)
-        qs = ApprovalRequest.objects.select_related("requested_by", "flow")
+        qs = approvals.visible_to(
+            user, campus, see_all=has_perm(self.request, "core.view_all_approvals")
+        ).select_related("requested_by", "flow")
         if self.tab == "submitted":
             qs = qs.filter(requested_by=user)
         return qs.order_by("-created_at", "-id")
@@ -262,7 +263,12 @@ class ApprovalInboxView(ObjectListView):
         ctx["tabs"] = [
             ("mine", _("Waiting for me")),
             ("submitted", _("Submitted by me")),
-            ("all", _("All of the campus")),
+            (
+                "all",
+                _("All of the campus")
+                if has_perm(self.request, "core.view_all_approvals")
+                else _("All I took part in"),
+            ),
         ]
         return ctx
 
@@ -273,10 +279,11 @@ class ApprovalDetailView(CampusViewMixin, TemplateView):
     template_name = "core/mech_approval_detail.html"
 
     def get(self, request, *args, **kwargs):
+        visible = approvals.visible_to(
+            request.user, request.campus, see_all=has_perm(request, "core.view_all_approvals")
+        )
         self.object = get_object_or_404(
-            ApprovalRequest.objects.select_related("requested_by", "flow", "content_type").prefetch_related(
-                "actions__actor"
-            ),
+            visible.select_related("requested_by", "flow", "content_type").prefetch_related("actions__actor"),
             pk=kwargs["pk"],
         )
         return super().get(request, *args, **kwargs)
@@ -555,12 +562,12 @@ class FlowUpdateView(CampusViewMixin, TemplateView):
 
 class RequestAccessMixin:
     """Requests are open to their requester (core.create_requests) and to holders of
-    core.view_approvals (every request of the campus)."""
+    core.view_all_approvals (every request of the campus)."""
 
     model = GeneralRequest
     url_base = "core:request"
     permission_required = "core.create_requests"
-    alternative_permission = "core.view_approvals"
+    alternative_permission = "core.view_all_approvals"
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD", "OPTIONS") and not has_perm(request, self.permission_required):
@@ -569,7 +576,7 @@ class RequestAccessMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def sees_all(self):
-        return has_perm(self.request, "core.view_approvals")
+        return has_perm(self.request, "core.view_all_approvals")
 
     def get_queryset(self):
         qs = GeneralRequest.objects.select_related("requested_by")
@@ -974,58 +981,12 @@ class WebhookDetailView(WebhookViewMixin, ObjectDetailView):
         return ctx
 
 
-def webhook_audit_snapshot(snapshot):
-    """An audit snapshot of a webhook without its secrets: robot URLs carry their key and
-    the audit log is readable by supervisors. A changed secret still shows as a change."""
-    if not snapshot:
-        return snapshot
-    out = dict(snapshot)
-    if "url" in out:
-        out["url"] = masked_url(out["url"])
-    if out.get("secret"):
-        out["secret"] = "•••• " + hashlib.sha256(out["secret"].encode()).hexdigest()[:6]
-    return out
-
-
 class WebhookFormView(WebhookViewMixin, ObjectFormView):
     form_class = WebhookForm
 
-    @transaction.atomic
-    def save_object(self, form, instance, before):
-        """Like ``object_save``, but the audit event never holds the URL key or the secret."""
-        is_new = instance._state.adding
-        instance.campus = self.request.campus
-        instance.full_clean()
-        instance.save()
-        after = webhook_audit_snapshot(audit.snapshot(instance))
-        before = webhook_audit_snapshot(before)
-        if is_new:
-            audit.record(actor=self.request.user, action="create", obj=instance, after=after)
-        else:
-            changed = [k for k in after if (before or {}).get(k) != after.get(k)]
-            if changed:
-                audit.record(
-                    actor=self.request.user,
-                    action="update",
-                    obj=instance,
-                    before={k: (before or {}).get(k) for k in changed},
-                    after={k: after[k] for k in changed},
-                )
-        return instance
-
 
 class WebhookDeleteView(WebhookViewMixin, ObjectDeleteView):
-    def post(self, request, *args, **kwargs):
-        """Delete the endpoint and its deliveries; audited without the secrets."""
-        hook = self.get_object()
-        before = webhook_audit_snapshot(audit.snapshot(hook))
-        label, pk = str(hook), hook.pk
-        with transaction.atomic():
-            hook.delete()
-            hook.pk = pk
-            audit.record(actor=request.user, action="delete", obj=hook, before=before, message=label)
-        messages.success(request, _("Deleted."))
-        return HttpResponseRedirect(self.url("list"))
+    """Deletes the endpoint and its deliveries (the audit snapshot masks the secrets)."""
 
 
 @campus_view("core.manage_notifications")

@@ -55,12 +55,16 @@ def dashboard_view(request, campus):
         stats["classes"] = SchoolClass.objects.filter(is_active=True).count()
         stats["rooms"] = Room.objects.filter(is_active=True).count()
         grades = dict(SchoolClass.Grade.choices)
-        by_grade = [
-            {"name": str(grades.get(row["school_class__grade"], _("No class"))), "value": row["n"]}
-            for row in Child.objects.filter(status=Child.Status.ENROLLED)
+        order = {code: i for i, code in enumerate(grades)}
+        rows = (
+            Child.objects.filter(status=Child.Status.ENROLLED)
             .values("school_class__grade")
             .annotate(n=Count("id"))
-            .order_by("school_class__grade")
+            .order_by()
+        )
+        by_grade = [
+            {"name": str(grades.get(row["school_class__grade"], _("No class"))), "value": row["n"]}
+            for row in sorted(rows, key=lambda r: order.get(r["school_class__grade"], 99))
         ]
     context = {
         "title": _("Home"),

@@ -49,7 +49,13 @@ def backup_paths(output=None, alias=DEFAULT_DB_ALIAS) -> tuple[Path, Path]:
     else:
         as_dir = str(output).endswith(("/", os.sep))
         output = Path(output)
-        db_path = output / name if as_dir or output.is_dir() else output
+        if not (as_dir or output.is_dir()):
+            return output, media_path_for(output)  # an explicit file name
+        db_path = output / name
+    n = 1
+    while db_path.exists() or media_path_for(db_path).exists():  # two backups within one second
+        n += 1
+        db_path = db_path.with_name(f"{name[: -len(suffix)]}-{n}{suffix}")
     return db_path, media_path_for(db_path)
 
 
