@@ -14,4 +14,4 @@ ruff check src tests
 echo "==> houqin makemigrations --check --dry-run"
 houqin makemigrations --check --dry-run
 echo "==> pytest ${*:-} (database: ${DATABASE_URL:-SQLite})"
-exec pytest "$@"
+exec pytest -n "${PYTEST_WORKERS:-auto}" "$@"

@@ -4,8 +4,10 @@
 import datetime as dt
 
 import factory
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from houqin.core import approvals
 from houqin.core import models as m
 from houqin.core.roles import Role
 
@@ -205,3 +207,23 @@ LIST_FACTORIES = {
     m.Notification: NotificationFactory,
     m.Membership: MembershipFactory,
 }
+
+
+class ApprovalRequestFactory(factory.django.DjangoModelFactory):
+    """A pending general-request approval waiting for the principal."""
+
+    class Meta:
+        model = m.ApprovalRequest
+
+    campus = factory.SubFactory(CampusFactory)
+    flow = factory.LazyAttribute(lambda o: approvals.flow_for(o.campus, "core.general_request"))
+    kind = "core.general_request"
+    content_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(m.GeneralRequest))
+    object_id = factory.Sequence(lambda n: str(n + 1))
+    title = factory.Sequence(lambda n: f"待审批事项{n}")
+    plan = factory.LazyFunction(lambda: [{"order": 1, "name": "园长审批", "role": "principal"}])
+    current_role = "principal"
+    requested_by = factory.SubFactory(UserFactory)
+
+
+LIST_FACTORIES[m.ApprovalRequest] = ApprovalRequestFactory

@@ -48,10 +48,10 @@ def test_login_switch_import_dashboard(live_server, page, artifacts, tmp_path):
 
     # Switch to the other campus and back.
     page.click("[data-testid=campus-switcher] >> visible=true")
-    page.click(f".dropdown-menu >> text={west.name}")
+    page.click(f".dropdown-menu.show >> text={west.name}")
     page.wait_for_url(f"**/c/{west.code}/")
     page.click("[data-testid=campus-switcher] >> visible=true")
-    page.click(f".dropdown-menu >> text={main.name}")
+    page.click(f".dropdown-menu.show >> text={main.name}")
     page.wait_for_url(f"**/c/{main.code}/")
 
     # Import children.

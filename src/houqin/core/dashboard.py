@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Attention:
     title: str
-    count: int
+    count: int | None  # None: a condition to fix rather than a number of items
     url: str = ""
     level: str = "warning"  # info, warning, danger, success
     detail: str = ""

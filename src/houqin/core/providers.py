@@ -117,7 +117,7 @@ def no_current_term(request):
     return [
         Attention(
             title=_("No current term"),
-            count=0,
+            count=None,
             url=_url(request, "core:term_list"),
             level="warning",
             detail=_("Set up the term calendar so that routines and reports follow it."),
