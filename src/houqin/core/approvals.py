@@ -303,6 +303,48 @@ def _notify_step(approval, actor):
     )
 
 
+REMIND_AFTER_HOURS = 24
+
+
+def remind_overdue(now=None) -> int:
+    """Remind the signers of every approval that has waited at their step for more than a
+    day; at most one reminder per approval per day, so ``houqin tick`` may run often."""
+    import datetime as dt
+
+    from houqin.core.models import ApprovalRequest, Notification
+    from houqin.core.notifications import notify_roles
+
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    waiting = (
+        ApprovalRequest.objects.with_scopes_disabled()
+        .filter(status=ApprovalRequest.Status.PENDING, updated_at__lte=now - dt.timedelta(hours=REMIND_AFTER_HOURS))
+        .select_related("campus", "flow", "requested_by")
+        .order_by("pk")
+    )
+    reminded = 0
+    for approval in waiting.iterator(chunk_size=200):
+        step = approval.current_step
+        url = _approval_url(approval)
+        if step is None or Notification.objects.with_scopes_disabled().filter(
+            campus=approval.campus, event="approval.reminder", url=url, created_at__gte=day_start
+        ).exists():
+            continue
+        notify_roles(
+            campus=approval.campus,
+            roles=[step["role"]],
+            exclude=[] if approval.flow.allow_self_approval else [approval.requested_by_id],
+            title=_("Reminder: still waiting for your approval: %(title)s") % {"title": approval.title},
+            body=_("Submitted by %(who)s on %(date)s. Step: %(step)s.")
+            % {"who": approval.requested_by, "date": timezone.localtime(approval.created_at).date(), "step": step["name"]},
+            url=url,
+            level="warning",
+            event="approval.reminder",
+        )
+        reminded += 1
+    return reminded
+
+
 def _notify_requester(approval, actor, comment=""):
     from houqin.core.notifications import notify
 

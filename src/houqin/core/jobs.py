@@ -10,3 +10,11 @@ def webhook_retry(now) -> str:
 
     sent, failed = retry_due(now)
     return f"webhooks: {sent} sent, {failed} failed"
+
+
+@ticks.register("core.approval_reminders", order=60)
+def approval_reminders(now) -> str:
+    """Remind signers of approvals waiting more than a day (once a day each)."""
+    from houqin.core.approvals import remind_overdue
+
+    return f"approval reminders: {remind_overdue(now)} sent"
