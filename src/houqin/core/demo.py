@@ -21,7 +21,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from houqin.core import audit
-from houqin.core.roles import Role
+from houqin.core.roles import ROLE_NAMES_ZH, Role
 
 DEMO_PASSWORD = "Demo-2026!"
 ORG_CODE = "demo-group"
@@ -33,24 +33,6 @@ LARGE_ORG_CODE = "bench-group"
 LARGE_PASSWORD = DEMO_PASSWORD
 
 # Chinese names of the roles as SPEC.md §1 gives them (English names are the Role labels).
-ROLE_NAMES_ZH = {
-    Role.PRINCIPAL: "园长/校长",
-    Role.LOGISTICS_HEAD: "后勤园长/总务主任",
-    Role.ACCOUNTANT: "会计",
-    Role.CASHIER: "出纳",
-    Role.ASSET_KEEPER: "资产管理员",
-    Role.HEALTH_TEACHER: "保健老师",
-    Role.CHILDCARE_WORKER: "保育员",
-    Role.CLASS_TEACHER: "班主任/教师",
-    Role.CANTEEN_HEAD: "食堂负责人",
-    Role.COOK: "营养员/炊事员",
-    Role.GUARD: "门卫/保安",
-    Role.REPAIR_WORKER: "维修工",
-    Role.DUTY_ADMIN: "值班行政",
-    Role.PARENT: "家长",
-    Role.SUPERVISOR: "教育局/集团督查",
-    Role.SYSADMIN: "系统管理员",
-}
 
 
 def role_label(role) -> str:

@@ -31,6 +31,26 @@ class Role(models.TextChoices):
     SYSADMIN = "sysadmin", _("System administrator")
 
 
+# The Chinese names the seeds use, independent of the active language (docs, printouts).
+ROLE_NAMES_ZH = {
+    Role.PRINCIPAL: "园长/校长",
+    Role.LOGISTICS_HEAD: "后勤园长/总务主任",
+    Role.ACCOUNTANT: "会计",
+    Role.CASHIER: "出纳",
+    Role.ASSET_KEEPER: "资产管理员",
+    Role.HEALTH_TEACHER: "保健老师",
+    Role.CHILDCARE_WORKER: "保育员",
+    Role.CLASS_TEACHER: "班主任/教师",
+    Role.CANTEEN_HEAD: "食堂负责人",
+    Role.COOK: "营养员/炊事员",
+    Role.GUARD: "门卫/保安",
+    Role.REPAIR_WORKER: "维修工",
+    Role.DUTY_ADMIN: "值班行政",
+    Role.PARENT: "家长",
+    Role.SUPERVISOR: "教育局/集团督查",
+    Role.SYSADMIN: "系统管理员",
+}
+
 # Roles that may be granted for a whole organisation rather than one campus.
 ORGANIZATION_ROLES = {Role.SUPERVISOR, Role.SYSADMIN}
 

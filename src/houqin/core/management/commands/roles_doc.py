@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from houqin.core import roles as roles_mod
-from houqin.core.demo import ROLE_NAMES_ZH
+from houqin.core.roles import ROLE_NAMES_ZH
 
 # Short column headers for the matrix (the legend above it gives the full names).
 ROLE_SHORT_ZH = {
