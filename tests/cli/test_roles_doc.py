@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from houqin.core.management.commands.roles_doc import default_path, render
 from houqin.core.roles import PERMISSIONS, Role, role_permissions
@@ -25,7 +26,9 @@ def test_check_fails_on_a_stale_file(tmp_path):
     call_command("roles_doc", check=True, output=str(stale), stdout=io.StringIO())
 
 
+@translation.override("en")
 def test_document_shows_every_role_and_permission():
+    """The document is written in English (with the Chinese role names beside)."""
     text = render()
     for role in Role:
         assert f"`{role.value}`" in text

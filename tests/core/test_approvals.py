@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from houqin.core import approvals
 from houqin.core.audit import history_for
@@ -134,6 +135,7 @@ def test_flow_set_steps(campus, calls, member):
         ([{"name": "x", "role": "principal", "order": 0}], "order"),
     ],
 )
+@translation.override("en")
 def test_flow_set_steps_validation(campus, calls, member, steps, fragment):
     flow = approvals.flow_for(campus, KIND)
     with pytest.raises(ValidationError) as exc:
