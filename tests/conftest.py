@@ -98,3 +98,12 @@ def other_role_client(other_role):
 @pytest.fixture
 def outsider_client(outsider):
     return login(outsider)
+
+
+def pytest_configure(config):
+    """WhiteNoise warns for every test client when STATIC_ROOT does not exist yet."""
+    import pathlib
+
+    from django.conf import settings
+
+    pathlib.Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
