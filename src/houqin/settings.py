@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "houqin.core",
+    "houqin.safety",
     "houqin.api",
 ]
 

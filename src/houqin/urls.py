@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("q/<str:token>/", shell.qr_landing, name="qr_landing"),
     path("c/<slug:campus>/", include("houqin.core.urls")),
+    path("c/<slug:campus>/safety/", include("houqin.safety.urls")),
     path("p/<slug:public_campus>/", include("houqin.core.public_urls")),
     path("o/<slug:org>/", include("houqin.core.org_urls")),
     path("account/", include("houqin.api.web_urls")),

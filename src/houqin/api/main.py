@@ -19,7 +19,7 @@ from ninja.renderers import JSONRenderer
 from houqin.api import errors
 from houqin.api.auth import SessionAuth, TokenAuth
 from houqin.api.docs import LocalSwagger
-from houqin.api.routers import account, activity, approvals, calendar, campus, people
+from houqin.api.routers import account, activity, approvals, calendar, campus, gate, people, routines, safety
 from houqin.core.permissions import public_view
 
 CAMPUS_PREFIX = "/c/{campus}"
@@ -32,6 +32,9 @@ ROUTERS = [
     (CAMPUS_PREFIX, people.router),
     (CAMPUS_PREFIX, activity.router),
     (CAMPUS_PREFIX, approvals.router),
+    (CAMPUS_PREFIX, routines.router),
+    (CAMPUS_PREFIX, safety.router),
+    (CAMPUS_PREFIX, gate.router),
 ]
 
 

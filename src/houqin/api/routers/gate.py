@@ -1,0 +1,5 @@
+"""Placeholder router; being written."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""Gate: visitors, watch list, pickup authorisations and releases."""

@@ -1,0 +1,1 @@
+"""Hazards, rectification, drills, agreements, education, plans, duty roster."""

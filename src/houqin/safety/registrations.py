@@ -1,0 +1,8 @@
+"""The safety module's entries in the shared registries (menu, dashboard, ticks…)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from houqin.core import navigation
+from houqin.safety import roles  # noqa: F401  (registers the permissions)
+
+navigation.register_section("safety", _("Safety and gate"), "ti-shield-check", 30)
