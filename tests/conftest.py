@@ -25,6 +25,16 @@ def _no_scope_in_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Every test starts in the default language (zh-hans), whatever an earlier test left."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

@@ -227,3 +227,214 @@ class ApprovalRequestFactory(factory.django.DjangoModelFactory):
 
 
 LIST_FACTORIES[m.ApprovalRequest] = ApprovalRequestFactory
+
+
+# --- Gate (safety): visitors, watch list, pickup persons and releases ----------------------
+from houqin.core.validators import id_check_digit as _gate_id_check  # noqa: E402
+from houqin.safety import models as gate_models  # noqa: E402
+
+
+def gate_id_number(n=1, birth="19850315"):
+    """A valid 18-character ID number (330106 = 杭州西湖区)."""
+    first17 = f"330106{birth}{n % 1000:03d}"
+    return first17 + _gate_id_check(first17)
+
+
+class VisitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = gate_models.Visitor
+
+    campus = factory.SubFactory(CampusFactory)
+    name = factory.Iterator(["王建华", "李明", "张伟", "刘芳", "陈静"])
+    id_number = factory.Sequence(lambda n: gate_id_number(n))
+    phone = factory.Sequence(lambda n: f"137{n:08d}")
+    organization = "顺丰速运"
+    category = gate_models.Visitor.Category.DELIVERY
+    purpose = "送货"
+    status = gate_models.Visitor.Status.INSIDE
+    time_in = factory.LazyFunction(timezone.now)
+
+
+class WatchEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = gate_models.WatchEntry
+
+    campus = factory.SubFactory(CampusFactory)
+    name = factory.Sequence(lambda n: f"观察对象{n}")
+    id_number = factory.Sequence(lambda n: gate_id_number(n, birth="19790101"))
+    reason = "禁止接近幼儿"
+
+
+class PickupPersonFactory(factory.django.DjangoModelFactory):
+    """A guardian authorised to take the child home (with a card)."""
+
+    class Meta:
+        model = gate_models.PickupPerson
+
+    campus = factory.SubFactory(CampusFactory)
+    child = factory.SubFactory(ChildFactory, campus=factory.SelfAttribute("..campus"))
+    kind = gate_models.PickupPerson.Kind.GUARDIAN
+    guardian = factory.SubFactory(GuardianFactory, child=factory.SelfAttribute("..child"))
+    name = factory.LazyAttribute(lambda o: o.guardian.name if o.guardian else "外婆")
+    relation = "父亲"
+    phone = factory.Sequence(lambda n: f"136{n:08d}")
+    card_no = factory.Sequence(lambda n: f"C{n:06d}")
+
+
+class PickupReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = gate_models.PickupRelease
+
+    campus = factory.SubFactory(CampusFactory)
+    child = factory.SubFactory(ChildFactory, campus=factory.SelfAttribute("..campus"))
+    person = factory.SubFactory(
+        PickupPersonFactory, campus=factory.SelfAttribute("..campus"), child=factory.SelfAttribute("..child")
+    )
+    person_name = factory.LazyAttribute(lambda o: o.person.name if o.person else "某人")
+    relation = "父亲"
+    outcome = gate_models.PickupRelease.Outcome.RELEASED
+    released_at = factory.LazyFunction(timezone.now)
+
+
+LIST_FACTORIES[gate_models.Visitor] = VisitorFactory
+LIST_FACTORIES[gate_models.WatchEntry] = WatchEntryFactory
+LIST_FACTORIES[gate_models.PickupPerson] = PickupPersonFactory
+LIST_FACTORIES[gate_models.PickupRelease] = PickupReleaseFactory
+
+
+# --- Routines (例行工作) ------------------------------------------------------------------
+
+
+class RoutineTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutineTemplate
+
+    campus = factory.SubFactory(CampusFactory)
+    name = factory.Sequence(lambda n: f"例行检查{n}")
+    category = "safety.patrol"
+    responsible_role = Role.GUARD
+    frequency = m.RoutineTemplate.Frequency.DAILY
+
+
+class RoutineItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutineItem
+
+    template = factory.SubFactory(RoutineTemplateFactory)
+    campus = factory.SelfAttribute("template.campus")
+    order = factory.Sequence(lambda n: n + 1)
+    label = factory.Sequence(lambda n: f"检查项{n}")
+
+
+def _window(o, index):
+    from houqin.core.routines import occurrence_window
+
+    return occurrence_window(o.template, o.date)[index]
+
+
+class RoutineOccurrenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutineOccurrence
+
+    campus = factory.SubFactory(CampusFactory)
+    template = factory.SubFactory(RoutineTemplateFactory, campus=factory.SelfAttribute("..campus"))
+    date = factory.LazyFunction(timezone.localdate)
+    window_start = factory.LazyAttribute(lambda o: _window(o, 0))
+    window_end = factory.LazyAttribute(lambda o: _window(o, 1))
+
+
+LIST_FACTORIES[m.RoutineTemplate] = RoutineTemplateFactory
+LIST_FACTORIES[m.RoutineOccurrence] = RoutineOccurrenceFactory
+
+
+# --- Safety: hazards, drills, agreements, education, plans, duty roster ------------------
+from houqin.safety import models as sm  # noqa: E402
+
+
+def _campus_term(o):
+    term = m.Term.objects.filter(campus=o.campus).order_by("start_date").first()
+    return term or TermFactory(campus=o.campus)
+
+
+class HazardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.Hazard
+
+    campus = factory.SubFactory(CampusFactory)
+    number = factory.Sequence(lambda n: f"YH-2026-{n + 1:04d}")
+    place_text = "操场东侧"
+    description = factory.Sequence(lambda n: f"滑梯护栏松动{n}")
+    reporter_name = "张老师"
+    deadline = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+
+
+class DrillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.Drill
+
+    campus = factory.SubFactory(CampusFactory)
+    title = factory.Sequence(lambda n: f"消防疏散演练{n}")
+    planned_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.Agreement
+
+    campus = factory.SubFactory(CampusFactory)
+    term = factory.LazyAttribute(_campus_term)
+    title = factory.Sequence(lambda n: f"安全责任书{n}")
+    roles = factory.LazyFunction(lambda: ["cook", "guard"])
+
+
+class ActivityPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.ActivityPlan
+
+    campus = factory.SubFactory(CampusFactory)
+    title = factory.Sequence(lambda n: f"秋游活动{n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=10))
+    destination = "植物园"
+    risks = "走失、交通"
+    measures = "分组管理，专人负责"
+
+
+class EmergencyPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.EmergencyPlan
+
+    campus = factory.SubFactory(CampusFactory)
+    title = factory.Sequence(lambda n: f"火灾应急预案{n}")
+
+
+class DutyShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.DutyShift
+
+    campus = factory.SubFactory(CampusFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    person = factory.SubFactory(UserFactory)
+
+
+class DutySwapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.DutySwap
+
+    campus = factory.SubFactory(CampusFactory)
+    shift = factory.SubFactory(DutyShiftFactory, campus=factory.SelfAttribute("..campus"))
+    requested_by = factory.SelfAttribute("shift.person")
+    replacement = factory.SubFactory(UserFactory)
+    reason = "家中有事"
+
+
+LIST_FACTORIES.update(
+    {
+        sm.Hazard: HazardFactory,
+        sm.Drill: DrillFactory,
+        sm.Agreement: AgreementFactory,
+        sm.ActivityPlan: ActivityPlanFactory,
+        sm.EmergencyPlan: EmergencyPlanFactory,
+        sm.DutyShift: DutyShiftFactory,
+        sm.DutySwap: DutySwapFactory,
+    }
+)

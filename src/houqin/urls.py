@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from houqin.core.permissions import login_view, public_view
 from houqin.core.views import shell
+from houqin.safety.views import hazards as safety_hazards
 
 urlpatterns = [
     path("", shell.home, name="home"),
@@ -20,6 +21,7 @@ urlpatterns = [
     ),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("q/<str:token>/", shell.qr_landing, name="qr_landing"),
+    *safety_hazards.qr_urlpatterns,
     path("c/<slug:campus>/", include("houqin.core.urls")),
     path("c/<slug:campus>/safety/", include("houqin.safety.urls")),
     path("p/<slug:public_campus>/", include("houqin.core.public_urls")),

@@ -283,6 +283,7 @@ def test_wrong_role_cannot_decide(people, thing, calls):
     assert ApprovalAction.objects.filter(request=approval).count() == 1
 
 
+@translation.override("en")
 def test_supervisor_with_campus_role_name_still_reads_only(people, thing, calls, organization):
     # an org-level supervisor never decides, even at a step that names a supervisor-free role
     approval = submit(people, thing)

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from houqin.core.attachments import attachment_add, attachment_void, attachments_for
@@ -84,6 +85,7 @@ def test_other_image_types(room, member, fmt, mode, mime, ext):
         assert thumb.size == (50, 80)  # never enlarged
 
 
+@translation.override("en")
 def test_type_is_judged_by_content_not_name(room, member):
     png = image_bytes("PNG", size=(10, 10))
     att = attachment_add(actor=member, obj=room, uploaded_file=upload(png, "scan.pdf", "application/pdf"))
@@ -124,6 +126,7 @@ def test_foreign_or_broken_files_refused(room, member, data):
     assert Attachment.objects.count() == 0
 
 
+@translation.override("en")
 def test_size_limit(room, member, settings):
     data = image_bytes(size=(300, 300))
     settings.ATTACHMENT_MAX_BYTES = len(data) - 1

@@ -31,10 +31,16 @@ def test_spec_roles_all_present():
     assert {str(r) for r in Role} == expected
 
 
+def test_supervisors_never_see_full_identity_numbers():
+    perms = permissions_for([Role.SUPERVISOR])
+    assert "core.unmask_child_identity" not in perms
+    assert "safety.unmask_visitor_identity" not in perms
+
+
 def test_key_rules():
     assert "core.manage_users" in permissions_for([Role.PRINCIPAL])
     assert "core.manage_users" not in permissions_for([Role.LOGISTICS_HEAD])
     assert "core.manage_children" not in permissions_for([Role.COOK])
-    assert "core.view_child_identity" not in permissions_for([Role.CLASS_TEACHER])
+    assert "core.unmask_child_identity" not in permissions_for([Role.CLASS_TEACHER])
     assert "core.view_children" in permissions_for([Role.GUARD])  # pickup at the gate
     assert permissions_for([Role.PARENT]) == {"core.view_dashboard"}

@@ -89,3 +89,12 @@ S(Setting("maintenance.target_hours", _("Repairs should be done within"), "int",
 # Approval kinds and tick jobs of the core.
 from houqin.core import jobs, kinds  # noqa: E402, F401
 from houqin.core import providers as _providers  # noqa: E402,F401  (dashboard, disclosure, attachables)
+
+# --- Routines (例行工作) ------------------------------------------------------------------
+navigation.register_section("routines", _("Routines"), "ti-checklist", 20)
+navigation.register_item("routines", _("Today's checks"), "core:routine_today", "core.view_routines", "ti-list-check")
+navigation.register_item("routines", _("Check records"), "core:occurrence_list", "core.view_routines", "ti-clipboard-list")
+navigation.register_item("routines", _("Routines"), "core:routine_list", "core.view_routines", "ti-repeat")
+navigation.register_item("routines", _("Routine library"), "core:routine_library", "core.manage_routines", "ti-books")
+navigation.register_item("routines", _("Completion rates"), "core:routine_report", "core.view_routines", "ti-chart-bar")
+from houqin.core import routines as _routines  # noqa: E402,F401  (tick job, dashboard, attachables, demo)

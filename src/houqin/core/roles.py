@@ -66,7 +66,7 @@ PERMISSIONS: dict[str, str] = {
     "core.manage_classes": _("Edit classes"),
     "core.view_children": _("See children and guardians"),
     "core.manage_children": _("Add, edit and import children"),
-    "core.view_child_identity": _("See children's full ID numbers"),
+    "core.unmask_child_identity": _("See children's full ID numbers"),
     "core.view_users": _("See staff accounts of the campus"),
     "core.manage_users": _("Create accounts and grant roles on the campus"),
     "core.view_audit": _("Read the audit log"),
@@ -79,6 +79,9 @@ PERMISSIONS: dict[str, str] = {
     "core.export": _("Export lists to Excel"),
     "core.view_organization": _("See the organisation overview across its campuses"),
     "core.manage_organization": _("Add campuses to the organisation"),
+    "core.view_routines": _("See routines (例行工作), their checks and completion rates"),
+    "core.complete_routines": _("Complete routine checks"),
+    "core.manage_routines": _("Set up routines, enable the routine library and void completed checks"),
 }
 
 _ALL_STAFF = {
@@ -112,7 +115,7 @@ MATRIX: dict[str, set[str]] = {
     "core.view_children": _LEADERS
     | {Role.HEALTH_TEACHER, Role.CHILDCARE_WORKER, Role.CLASS_TEACHER, Role.GUARD, Role.ACCOUNTANT, Role.CASHIER},
     "core.manage_children": _LEADERS | {Role.HEALTH_TEACHER},
-    "core.view_child_identity": _LEADERS | {Role.HEALTH_TEACHER},
+    "core.unmask_child_identity": _LEADERS | {Role.HEALTH_TEACHER},
     "core.view_users": _LEADERS,
     "core.manage_users": {Role.PRINCIPAL, Role.SYSADMIN},
     "core.view_audit": _LEADERS,
@@ -126,6 +129,9 @@ MATRIX: dict[str, set[str]] = {
     # Organisation-level permissions are granted by organisation memberships only.
     "core.view_organization": {Role.SYSADMIN},
     "core.manage_organization": {Role.SYSADMIN},
+    "core.view_routines": _ALL_STAFF,
+    "core.complete_routines": _ALL_STAFF,
+    "core.manage_routines": _LEADERS,
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from houqin.core.views import calendar, mechanisms, people, places, shell
+from houqin.core.views import calendar, mechanisms, people, places, routines, shell
 
 app_name = "core"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *people.urlpatterns,
     *calendar.urlpatterns,
     *mechanisms.urlpatterns,
+    *routines.urlpatterns,
 ]

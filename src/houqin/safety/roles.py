@@ -28,12 +28,15 @@ PERMISSIONS = {
     "safety.manage_duty": _("Draw up the duty roster and approve swaps"),
     "safety.view_visitors": _("See the visitor log"),
     "safety.register_visitors": _("Register visitors at the gate"),
-    "safety.view_visitor_identity": _("See visitors' full ID numbers"),
+    "safety.unmask_visitor_identity": _("See visitors' full ID numbers"),
     "safety.manage_watchlist": _("Keep the visitor watch list"),
     "safety.view_pickup": _("See pickup authorisations and releases"),
     "safety.manage_pickup": _("Authorise pickup persons for children"),
     "safety.release_children": _("Release children at the gate"),
     "safety.view_fire_report": _("See the monthly fire report"),
+    "safety.self_service": _(
+        "Sign one's own responsibility agreements, acknowledge emergency plans and ask for duty swaps"
+    ),
 }
 
 MATRIX = {
@@ -53,12 +56,13 @@ MATRIX = {
     "safety.manage_duty": _LEADERS,
     "safety.view_visitors": _LEADERS | {Role.GUARD, Role.DUTY_ADMIN},
     "safety.register_visitors": _LEADERS | {Role.GUARD},
-    "safety.view_visitor_identity": {Role.PRINCIPAL, Role.SYSADMIN, Role.GUARD},
+    "safety.unmask_visitor_identity": {Role.PRINCIPAL, Role.SYSADMIN, Role.GUARD},
     "safety.manage_watchlist": _LEADERS,
     "safety.view_pickup": _LEADERS | {Role.GUARD, Role.CLASS_TEACHER, Role.CHILDCARE_WORKER},
     "safety.manage_pickup": _LEADERS | {Role.CLASS_TEACHER},
     "safety.release_children": _LEADERS | {Role.GUARD, Role.CLASS_TEACHER},
     "safety.view_fire_report": _LEADERS | {Role.DUTY_ADMIN},
+    "safety.self_service": _STAFF,
 }
 
 register_permissions(PERMISSIONS, MATRIX)

@@ -180,7 +180,7 @@ class ChildOut(Schema):
 
     @staticmethod
     def resolve_id_number(obj, context):
-        if has_perm(context["request"], "core.view_child_identity"):
+        if has_perm(context["request"], "core.unmask_child_identity"):
             return obj.id_number
         return obj.masked_id_number
 

@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .base import CampusOwned, PinyinSearchMixin, TimeStampedModel
+from .routines import RoutineItem, RoutineOccurrence, RoutineResult, RoutineTemplate
 from .shared import (
     ApprovalAction,
     ApprovalFlow,
@@ -52,6 +53,10 @@ __all__ = [
     "PinyinSearchMixin",
     "PublicNotice",
     "Room",
+    "RoutineItem",
+    "RoutineOccurrence",
+    "RoutineResult",
+    "RoutineTemplate",
     "SchoolClass",
     "SchoolYear",
     "Term",

@@ -44,7 +44,7 @@ from houqin.core.views.generic import (
     crud_urls,
 )
 
-IDENTITY = "core.view_child_identity"
+IDENTITY = "core.unmask_child_identity"
 
 
 def _url(request, name, **kwargs):

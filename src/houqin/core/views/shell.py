@@ -124,8 +124,16 @@ def qr_landing(request, token):
         raise Http404
     if request.user.is_authenticated:
         return redirect(reverse("core:room_detail", kwargs={"campus": room.campus.code, "pk": room.pk}))
+    from houqin.core.qr import actions_for
+
     return render(
         request,
         "core/qr_landing.html",
-        {"room": room, "campus": None, "room_campus": room.campus, "title": str(room)},
+        {
+            "room": room,
+            "campus": None,
+            "room_campus": room.campus,
+            "title": str(room),
+            "qr_actions": actions_for(room),
+        },
     )
