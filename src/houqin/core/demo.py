@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from houqin.core import audit
@@ -38,7 +39,9 @@ LARGE_PASSWORD = DEMO_PASSWORD
 def role_label(role) -> str:
     """The Chinese and the English name of a role: "园长/校长 Principal"."""
     role = Role(role)
-    return f"{ROLE_NAMES_ZH.get(role, '')} {role.label}".strip()
+    with translation.override("en"):
+        english = str(role.label)
+    return f"{ROLE_NAMES_ZH.get(role, '')} {english}".strip()
 
 
 # --- The people ---------------------------------------------------------------------------
