@@ -407,31 +407,23 @@ def hazard_verify(request, campus, pk):
 @campus_view("safety.manage_hazards")
 @require_POST
 def hazard_send_back(request, campus, pk):
-    hazard = _hazard(request, pk)
-    form = ReasonForm(request.POST, campus=request.campus, prefix="back")
-    if not form.is_valid():
-        return _form_error(request, hazard, form)
-    try:
-        services.hazard_send_back(
-            actor=request.user,
-            hazard=hazard,
-            reason=form.cleaned_data["reason"],
-            deadline=form.cleaned_data["deadline"],
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        return _failed(request, hazard, exc)
-    return _done(request, hazard, _("Sent back to the owner."))
+    return _with_reason(request, pk, "back", services.hazard_send_back, _("Sent back to the owner."))
 
 
 @campus_view("safety.manage_hazards")
 @require_POST
 def hazard_reopen(request, campus, pk):
+    return _with_reason(request, pk, "reopen", services.hazard_reopen, _("Reopened."))
+
+
+def _with_reason(request, pk, prefix, service, done_message):
+    """Send back or reopen: both take a reason and an optional new deadline."""
     hazard = _hazard(request, pk)
-    form = ReasonForm(request.POST, campus=request.campus, prefix="reopen")
+    form = ReasonForm(request.POST, campus=request.campus, prefix=prefix)
     if not form.is_valid():
         return _form_error(request, hazard, form)
     try:
-        services.hazard_reopen(
+        service(
             actor=request.user,
             hazard=hazard,
             reason=form.cleaned_data["reason"],
@@ -439,7 +431,7 @@ def hazard_reopen(request, campus, pk):
         )
     except (ValidationError, PermissionDenied) as exc:
         return _failed(request, hazard, exc)
-    return _done(request, hazard, _("Reopened."))
+    return _done(request, hazard, done_message)
 
 
 @campus_view("safety.manage_hazards")
