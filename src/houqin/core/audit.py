@@ -63,18 +63,23 @@ def _masked(value):
 def snapshot(obj: models.Model | None) -> dict | None:
     """A JSON-able dict of the object's concrete field values (foreign keys as ids).
 
-    Fields a model lists in ``audit_masked_fields`` (webhook keys, secrets) are masked:
-    the audit log is readable by supervisors.
+    Fields a model lists in ``audit_masked_fields`` (webhook keys, secrets, ID numbers)
+    are masked: the audit log is readable by supervisors. A tuple masks with a short hash;
+    a dict maps a field to its own masking function (e.g. ``mask_id_number``).
     """
     if obj is None:
         return None
-    masked = set(getattr(obj, "audit_masked_fields", ()))
+    masked = getattr(obj, "audit_masked_fields", ())
+    if not isinstance(masked, dict):
+        masked = dict.fromkeys(masked, _masked)
     data = {}
     for field in obj._meta.concrete_fields:
         if field.name in SKIPPED_FIELDS:
             continue
         value = _plain(field.value_from_object(obj))
-        data[field.attname if field.is_relation else field.name] = _masked(value) if field.name in masked else value
+        if field.name in masked and value:
+            value = masked[field.name](value)
+        data[field.attname if field.is_relation else field.name] = value
     return data
 
 

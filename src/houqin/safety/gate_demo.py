@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from houqin.core.attachments import attachment_add
 from houqin.core.demo import MAIN_CODE, WEST_CODE, bulk_save
+from houqin.core.services import object_save
 from houqin.safety import gate_services as gs
 from houqin.safety.models import PickupPerson, PickupRelease, Visitor, WatchEntry
 
@@ -155,7 +156,7 @@ def add_visitors(ctx, campus, *, guard, per_day, days=DAYS, watch=True):
                 confirmation=Visitor.Confirmation.PHONE if by_phone else Visitor.Confirmation.HOST,
                 signed_out_by=guard_user,
             )  # fmt: skip
-            gs.gate_save(actor=guard_user, instance=visitor, action="register", message="demo data")
+            object_save(actor=guard_user, instance=visitor, action="register", message="demo data")
         if index % 5 == 2:
             category, reason = rng.choice(REFUSALS)
             name, id_number = _adult_id(names, rng)
@@ -165,7 +166,7 @@ def add_visitors(ctx, campus, *, guard, per_day, days=DAYS, watch=True):
                 refusal_reason=reason, registered_by=guard_user,
             )  # fmt: skip
             refused.time_out = refused.time_in
-            gs.gate_save(actor=guard_user, instance=refused, action="refuse", message="demo data")
+            object_save(actor=guard_user, instance=refused, action="refuse", message="demo data")
     if entry is not None and school_days:
         day = school_days[min(3, len(school_days) - 1)]
         refused = Visitor(
@@ -174,7 +175,7 @@ def add_visitors(ctx, campus, *, guard, per_day, days=DAYS, watch=True):
             refusal_reason="观察名单人员，已报告园长，拒绝入园", registered_by=guard_user,
         )  # fmt: skip
         refused.time_out = refused.time_in
-        gs.gate_save(actor=guard_user, instance=refused, action="refuse", message="demo data")
+        object_save(actor=guard_user, instance=refused, action="refuse", message="demo data")
     if school_days:
         # A registration made twice by mistake, voided.
         day = school_days[0]
@@ -185,7 +186,7 @@ def add_visitors(ctx, campus, *, guard, per_day, days=DAYS, watch=True):
             time_in=_at(day, 11, 5), time_out=_at(day, 11, 15), status=Visitor.Status.LEFT, registered_by=guard_user,
             signed_out_by=guard_user,
         )  # fmt: skip
-        gs.gate_save(actor=guard_user, instance=dup, action="register", message="demo data")
+        object_save(actor=guard_user, instance=dup, action="register", message="demo data")
         gs.visitor_void(actor=guard_user, visitor=dup, reason="重复登记")
     # Today: one visitor inside (confirmed by phone), one waiting for the host's confirmation.
     now = timezone.now()

@@ -20,7 +20,7 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from houqin.core import audit, notifications
 from houqin.core.attachments import attachment_add
 from houqin.core.roles import Role
-from houqin.core.validators import mask_id_number
+from houqin.core.services import object_delete, object_save
 from houqin.safety.models import LateChildFlag, PickupPerson, PickupRelease, Visitor, WatchEntry
 
 logger = logging.getLogger(__name__)
@@ -53,53 +53,15 @@ class WatchListWarning(Exception):
 # --- Writing with masked snapshots ------------------------------------------------------
 
 
-def gate_snapshot(obj):
-    """:func:`houqin.core.audit.snapshot` with the ID number masked."""
-    data = audit.snapshot(obj)
-    if data and data.get("id_number"):
-        data["id_number"] = mask_id_number(data["id_number"])
-    return data
-
-
-@transaction.atomic
-def gate_save(*, actor, instance, before=None, campus=None, action=None, message=""):
-    """``core.services.object_save`` for gate rows: same rules, masked ID numbers in the trail."""
-    is_new = instance._state.adding
-    if campus is not None and not instance.campus_id:
-        instance.campus = campus
-    instance.full_clean()
-    instance.save()
-    after = gate_snapshot(instance)
-    if is_new:
-        audit.record(actor=actor, action=action or "create", obj=instance, after=after, message=message)
-    elif before != after:
-        before = before or {}
-        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-        audit.record(
-            actor=actor,
-            action=action or "update",
-            obj=instance,
-            before={k: before.get(k) for k in changed},
-            after={k: after.get(k) for k in changed},
-            message=message,
-        )
-    return instance
-
-
-@transaction.atomic
 def gate_delete(*, actor, instance, message=""):
-    before = gate_snapshot(instance)
-    label, pk = str(instance), instance.pk
+    """``object_delete`` with the gate's advice when other records still refer to the row."""
     try:
-        instance.delete()
-    except (ProtectedError, RestrictedError):
+        object_delete(actor=actor, instance=instance, message=message)
+    except ValidationError:
         raise ValidationError(
             _("“%(obj)s” cannot be deleted because other records refer to it; switch it off instead.")
-            % {"obj": label}
+            % {"obj": instance}
         )
-    instance.pk = pk
-    audit.record(actor=actor, action="delete", obj=instance, before=before, message=message or label)
-    instance.pk = None
 
 
 def _lock(obj):
@@ -258,7 +220,7 @@ def visitor_register(
         visitor.confirmed_by = visitor.registered_by
         visitor.confirmed_at = now
         visitor.confirmation = Visitor.Confirmation.PHONE
-    gate_save(actor=actor, instance=visitor, action="register")
+    object_save(actor=actor, instance=visitor, action="register")
     if photo is not None:
         attachment_add(
             actor=actor, obj=visitor, uploaded_file=photo, kind="photo", caption=_("Visitor photo")
@@ -320,7 +282,7 @@ def visitor_refuse_at_gate(*, actor, campus, data, reason, photo=None):
     matches = watch_matches(campus, name=visitor.name, id_number=visitor.id_number)
     if matches:
         visitor.watch_entry = matches[0]
-    gate_save(actor=actor, instance=visitor, action="refuse", message=visitor.refusal_reason)
+    object_save(actor=actor, instance=visitor, action="refuse", message=visitor.refusal_reason)
     if photo is not None:
         attachment_add(
             actor=actor, obj=visitor, uploaded_file=photo, kind="photo", caption=_("Visitor photo")
@@ -347,12 +309,12 @@ def visitor_confirm(*, actor, visitor, by_phone=False):
         raise PermissionDenied(
             _("Only the host confirms a visit in Houqin; the guard records phone confirmations.")
         )
-    before = gate_snapshot(fresh)
+    before = audit.snapshot(fresh)
     fresh.status = Visitor.Status.INSIDE
     fresh.confirmed_by = actor
     fresh.confirmed_at = timezone.now()
     fresh.confirmation = Visitor.Confirmation.PHONE if by_phone else Visitor.Confirmation.HOST
-    gate_save(actor=actor, instance=fresh, before=before, action="confirm")
+    object_save(actor=actor, instance=fresh, before=before, action="confirm")
     _refresh(visitor, fresh)
     return visitor
 
@@ -368,11 +330,11 @@ def visitor_refuse(*, actor, visitor, reason):
         raise ValidationError(_("This entry has been voided."))
     if fresh.status != Visitor.Status.WAITING:
         raise ValidationError(_("Only a visitor waiting at the gate can be refused."))
-    before = gate_snapshot(fresh)
+    before = audit.snapshot(fresh)
     fresh.status = Visitor.Status.REFUSED
     fresh.refusal_reason = reason[:200]
     fresh.time_out = timezone.now()
-    gate_save(actor=actor, instance=fresh, before=before, action="refuse", message=reason)
+    object_save(actor=actor, instance=fresh, before=before, action="refuse", message=reason)
     if fresh.registered_by_id and fresh.registered_by_id != getattr(actor, "pk", None):
         notifications.notify(
             campus=fresh.campus,
@@ -396,11 +358,11 @@ def visitor_sign_out(*, actor, visitor, at=None):
         raise ValidationError(_("This entry has been voided."))
     if fresh.status not in Visitor.ON_CAMPUS:
         raise ValidationError(_("This visitor has already left."))
-    before = gate_snapshot(fresh)
+    before = audit.snapshot(fresh)
     fresh.status = Visitor.Status.LEFT
     fresh.time_out = at or timezone.now()
     fresh.signed_out_by = actor if getattr(actor, "is_authenticated", False) else None
-    gate_save(actor=actor, instance=fresh, before=before, action="sign_out")
+    object_save(actor=actor, instance=fresh, before=before, action="sign_out")
     _refresh(visitor, fresh)
     return visitor
 
@@ -414,11 +376,11 @@ def visitor_void(*, actor, visitor, reason):
     fresh = _lock(visitor)
     if fresh.is_voided:
         raise ValidationError(_("This entry has already been voided."))
-    before = gate_snapshot(fresh)
+    before = audit.snapshot(fresh)
     fresh.voided_at = timezone.now()
     fresh.voided_by = actor if getattr(actor, "is_authenticated", False) else None
     fresh.void_reason = reason[:200]
-    gate_save(actor=actor, instance=fresh, before=before, action="void", message=reason)
+    object_save(actor=actor, instance=fresh, before=before, action="void", message=reason)
     _refresh(visitor, fresh)
     return visitor
 
@@ -442,7 +404,7 @@ def visitors_on_campus(campus=None):
 def watch_entry_save(*, actor, instance, before=None, campus=None):
     if instance._state.adding and getattr(actor, "is_authenticated", False) and not instance.added_by_id:
         instance.added_by = actor
-    return gate_save(actor=actor, instance=instance, before=before, campus=campus)
+    return object_save(actor=actor, instance=instance, before=before, campus=campus)
 
 
 @transaction.atomic
@@ -456,7 +418,7 @@ def watch_entry_delete(*, actor, instance):
 @transaction.atomic
 def pickup_person_save(*, actor, instance, before=None, campus=None, photo=None, agreement=None):
     """Create or change a pickup person; optional photo and signed agreement scan are attached."""
-    person = gate_save(actor=actor, instance=instance, before=before, campus=campus)
+    person = object_save(actor=actor, instance=instance, before=before, campus=campus)
     if photo is not None:
         attachment_add(actor=actor, obj=person, uploaded_file=photo, kind="photo", caption=_("Photo"))
     if agreement is not None:
@@ -500,7 +462,7 @@ def pickup_persons_from_guardians(*, actor, child):
             relation=guardian.get_relation_display(),
             phone=guardian.phone,
         )
-        created.append(gate_save(actor=actor, instance=person, message=_("from the guardians")))
+        created.append(object_save(actor=actor, instance=person, message=_("from the guardians")))
     return created
 
 
@@ -675,7 +637,7 @@ def pickup_release(*, actor, child, person=None, card_no="", person_name="", rel
         released_at=at,
         released_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    gate_save(actor=actor, instance=release, action="refuse" if reason else "release")
+    object_save(actor=actor, instance=release, action="refuse" if reason else "release")
     if reason:
         _notify_refusal(release, actor)
     return release
@@ -716,7 +678,7 @@ def pickup_release_by_card(*, actor, campus, card_no, child=None, at=None):
             released_at=at or timezone.now(),
             released_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        gate_save(actor=actor, instance=release, action="refuse")
+        object_save(actor=actor, instance=release, action="refuse")
         _notify_refusal(release, actor)
         return release
     return pickup_release(actor=actor, child=child or person.child, person=person, card_no=card_no, at=at)
@@ -730,11 +692,11 @@ def pickup_release_void(*, actor, release, reason):
     fresh = _lock(release)
     if fresh.is_voided:
         raise ValidationError(_("This entry has already been voided."))
-    before = gate_snapshot(fresh)
+    before = audit.snapshot(fresh)
     fresh.voided_at = timezone.now()
     fresh.voided_by = actor if getattr(actor, "is_authenticated", False) else None
     fresh.void_reason = reason[:200]
-    gate_save(actor=actor, instance=fresh, before=before, action="void", message=reason)
+    object_save(actor=actor, instance=fresh, before=before, action="void", message=reason)
     _refresh(release, fresh)
     return release
 

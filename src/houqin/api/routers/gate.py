@@ -22,6 +22,7 @@ from houqin.api.access import CAMPUS_MEMBER, requires
 from houqin.api.errors import json_error
 from houqin.api.helpers import get_in_campus
 from houqin.api.pagination import LimitOffset
+from houqin.core import audit
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Child, Guardian
 from houqin.core.permissions import has_perm
@@ -366,7 +367,7 @@ def watch_detail(request, entry_id: int):
 @requires(WATCHLIST)
 def watch_update(request, entry_id: int, payload: PatchDict[WatchEntryIn]):
     entry = get_in_campus(request, WatchEntry.objects.all(), pk=entry_id)
-    before = gs.gate_snapshot(entry)
+    before = audit.snapshot(entry)
     for field, value in payload.items():
         setattr(entry, field, value)
     return gs.watch_entry_save(actor=request.user, instance=entry, before=before)
@@ -512,7 +513,7 @@ def person_detail(request, person_id: int):
 @requires(MANAGE_PICKUP)
 def person_update(request, person_id: int, payload: PatchDict[PickupPersonIn]):
     person = get_in_campus(request, PickupPerson.objects.select_related("child"), pk=person_id)
-    before = gs.gate_snapshot(person)
+    before = audit.snapshot(person)
     for field, value in _person_refs(request, payload, child=person.child).items():
         setattr(person, field, value)
     gs.pickup_person_save(actor=request.user, instance=person, before=before)

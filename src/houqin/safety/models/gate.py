@@ -54,6 +54,9 @@ class VoidableMixin(models.Model):
 
 
 class WatchEntry(PinyinSearchMixin, CampusOwned):
+    # ID numbers appear in the audit trail masked (supervisors read it).
+    audit_masked_fields = {"id_number": mask_id_number}
+
     """A person the guard must be warned about at the gate (kept by the leaders)."""
 
     name = models.CharField(_("name"), max_length=40, blank=True)
@@ -86,6 +89,9 @@ class WatchEntry(PinyinSearchMixin, CampusOwned):
 
 
 class Visitor(VoidableMixin, PinyinSearchMixin, CampusOwned):
+    # ID numbers appear in the audit trail masked (supervisors read it).
+    audit_masked_fields = {"id_number": mask_id_number}
+
     """One visit in the visitor log (来访登记)."""
 
     class Status(models.TextChoices):
@@ -201,6 +207,9 @@ class Visitor(VoidableMixin, PinyinSearchMixin, CampusOwned):
 
 
 class PickupPerson(PinyinSearchMixin, CampusOwned):
+    # ID numbers appear in the audit trail masked (supervisors read it).
+    audit_masked_fields = {"id_number": mask_id_number}
+
     """Someone allowed to take a child home: a guardian, or a proxy (代接送) with a signed agreement."""
 
     class Kind(models.TextChoices):
