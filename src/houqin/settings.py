@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "axes",
     "houqin.core",
     "houqin.safety",
+    "houqin.assets",
+    "houqin.procurement",
+    "houqin.maintenance",
+    "houqin.environment",
     "houqin.api",
 ]
 

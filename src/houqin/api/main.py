@@ -19,7 +19,24 @@ from ninja.renderers import JSONRenderer
 from houqin.api import errors
 from houqin.api.auth import SessionAuth, TokenAuth
 from houqin.api.docs import LocalSwagger
-from houqin.api.routers import account, activity, approvals, calendar, campus, gate, people, routines, safety
+from houqin.api.routers import (
+    account,
+    activity,
+    approvals,
+    assets,
+    calendar,
+    campus,
+    custody,
+    environment,
+    gate,
+    maintenance,
+    people,
+    purchasing,
+    routines,
+    safety,
+    stocktake,
+    warehouse,
+)
 from houqin.core.permissions import public_view
 
 CAMPUS_PREFIX = "/c/{campus}"
@@ -35,6 +52,13 @@ ROUTERS = [
     (CAMPUS_PREFIX, routines.router),
     (CAMPUS_PREFIX, safety.router),
     (CAMPUS_PREFIX, gate.router),
+    (CAMPUS_PREFIX, assets.router),
+    (CAMPUS_PREFIX, custody.router),
+    (CAMPUS_PREFIX, stocktake.router),
+    (CAMPUS_PREFIX, purchasing.router),
+    (CAMPUS_PREFIX, warehouse.router),
+    (CAMPUS_PREFIX, maintenance.router),
+    (CAMPUS_PREFIX, environment.router),
 ]
 
 

@@ -46,6 +46,9 @@ class LibraryRoutine:
     description: str = ""
     source: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # A fail action (``routines.register_fail_action`` key, e.g. "repair") run by itself for
+    # every failed item when the check is completed (preventive maintenance → work orders).
+    auto_follow_up: str = ""
 
 
 I = LibraryItem  # noqa: E741  (short rows below)
@@ -205,6 +208,7 @@ def _library() -> list[LibraryRoutine]:
         ),
         description="每周一认真做好活动场所大型玩具、体育器材的检查维修工作。",
         source="[002 计划1]",
+        auto_follow_up="repair",
     ))  # fmt: skip
     add(LibraryRoutine(
         key="canteen.weekly_gas", name="每周厨房燃气、管道、电器检查", category="canteen.inspection",
@@ -220,6 +224,7 @@ def _library() -> list[LibraryRoutine]:
         ),
         description="每周对食堂燃气用具、管道、电器、门窗进行一次检查与维修。",
         source="[002 计划1]",
+        auto_follow_up="repair",
     ))  # fmt: skip
     add(LibraryRoutine(
         key="canteen.weekly_self_inspection", name="食堂每周安全自查", category="canteen.inspection",
@@ -313,6 +318,7 @@ def _library() -> list[LibraryRoutine]:
         ),
         description="每月认真做好一次活动场所大型玩具、体育器材的检查维修。",
         source="[002 计划3] [004 篇四]",
+        auto_follow_up="repair",
     ))  # fmt: skip
     add(LibraryRoutine(
         key="maintenance.monthly_ac", name="每月初空调检查与维护", category="maintenance",
@@ -327,6 +333,7 @@ def _library() -> list[LibraryRoutine]:
         ),
         description="每月初对各班和办公室的空调进行一次全面的检查与维护。",
         source="[002 计划1] [004 五月]",
+        auto_follow_up="repair",
     ))  # fmt: skip
     add(LibraryRoutine(
         key="safety.monthly_hazard_hunt", name="每月安全找茬活动", category="safety.patrol",
@@ -436,6 +443,16 @@ def _library() -> list[LibraryRoutine]:
 
 LIBRARY: list[LibraryRoutine] = _library()
 BY_KEY: dict[str, LibraryRoutine] = {r.key: r for r in LIBRARY}
+
+
+def register(entry: LibraryRoutine) -> LibraryRoutine:
+    """Add an app's routine to the library (from its ``registrations`` module); a key
+    registered twice keeps the later entry."""
+    if entry.key in BY_KEY:
+        LIBRARY[:] = [e for e in LIBRARY if e.key != entry.key]
+    LIBRARY.append(entry)
+    BY_KEY[entry.key] = entry
+    return entry
 
 
 def get(key: str) -> LibraryRoutine | None:

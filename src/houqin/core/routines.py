@@ -510,6 +510,7 @@ def library_template(entry, campus, rooms=()):
         grace_days=entry.grace_days,
         school_days_only=entry.school_days_only,
         library_key=entry.key,
+        auto_follow_up=entry.auto_follow_up if entry.auto_follow_up in _fail_actions else "",
         room=room,
         building=room.building if room else None,
         zone="" if room else entry.zone,
@@ -752,7 +753,22 @@ def occurrence_complete(*, actor, occurrence, results, notes="", photos=()):
     )
     if failed:
         _notify_failures(actor, occurrence, failed)
+        _auto_follow_up(actor, occurrence, failed)
     return occurrence
+
+
+def _auto_follow_up(actor, occurrence, failed):
+    """Run the template's automatic follow-up (e.g. "repair") for each failed item. The
+    logistics head chose it on the routine, so the person completing the check needs no
+    permission of their own; an unknown key (the app is not installed) is ignored."""
+    key = occurrence.template.auto_follow_up
+    action = _fail_actions.get(key) if key else None
+    if action is None:
+        return
+    for result in failed:
+        created = action.handler(actor=actor, result=result)
+        if created is not None and getattr(created, "pk", None) is not None:
+            _link_follow_up(actor, result, key, action, created)
 
 
 def _completion_snapshot(occurrence, results) -> dict:
@@ -899,6 +915,10 @@ def fail_action_run(*, actor, result, key):
     created = action.handler(actor=actor, result=result)
     if created is None or getattr(created, "pk", None) is None:
         raise ValidationError(_("The follow-up could not be created."))
+    return _link_follow_up(actor, result, key, action, created)
+
+
+def _link_follow_up(actor, result, key, action, created):
     result.follow_up_kind = key
     result.follow_up_type = ContentType.objects.get_for_model(created, for_concrete_model=True)
     result.follow_up_id = str(created.pk)

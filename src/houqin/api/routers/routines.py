@@ -108,6 +108,7 @@ class TemplateIn(Schema):
     term_points: list[str] = Field(default_factory=list, description="start, mid, end (termly)")
     offset_days: int = 0
     school_days_only: bool = True
+    auto_follow_up: str = ""
     is_active: bool = True
 
 
@@ -143,6 +144,7 @@ class TemplateOut(Schema):
     term_points: list[str]
     offset_days: int
     school_days_only: bool
+    auto_follow_up: str
     library_key: str
     is_active: bool
     items: list[ItemOut]

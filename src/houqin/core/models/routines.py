@@ -130,6 +130,12 @@ class RoutineTemplate(PinyinSearchMixin, CampusOwned):
             "day off moves to the next school day."
         ),
     )
+    auto_follow_up = models.CharField(
+        _("open for every failed item"),
+        max_length=40,
+        blank=True,
+        help_text=_("A follow-up opened by itself for each failed item, e.g. a repair work order."),
+    )
     library_key = models.CharField(_("library routine"), max_length=60, blank=True, db_index=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -237,6 +243,11 @@ class RoutineTemplate(PinyinSearchMixin, CampusOwned):
                 errors["term_points"] = _("Choose at least one point of the term.")
             elif not all(p in dict(TERM_POINT_CHOICES) for p in points):
                 errors["term_points"] = _("Points of the term are start, mid and end.")
+        if self.auto_follow_up:
+            from houqin.core.routines import get_fail_action
+
+            if get_fail_action(self.auto_follow_up) is None:
+                errors["auto_follow_up"] = _("Unknown follow-up: %(key)s") % {"key": self.auto_follow_up}
         if not self.responsible_role and not self.responsible_user_id:
             errors["responsible_role"] = _("Name the responsible role or the responsible person (or both).")
         if self.window_start and self.window_end and self.window_end <= self.window_start:

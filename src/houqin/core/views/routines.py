@@ -604,6 +604,7 @@ class RoutineTemplateForm(CampusModelForm):
             "term_points",
             "offset_days",
             "school_days_only",
+            "auto_follow_up",
             "is_active",
         ]
         widgets = {
@@ -619,6 +620,12 @@ class RoutineTemplateForm(CampusModelForm):
         roles = [(str(r), label) for r, label in Role.choices if r not in (Role.PARENT, Role.SUPERVISOR)]
         self.fields["responsible_role"].choices = [("", "—")] + roles
         self.fields["room"].queryset = self.fields["room"].queryset.select_related("building")
+        self.fields["auto_follow_up"] = forms.ChoiceField(
+            label=self.fields["auto_follow_up"].label,
+            help_text=self.fields["auto_follow_up"].help_text,
+            required=False,
+            choices=[("", "—")] + [(a.key, a.label) for a in routines.fail_actions()],
+        )
 
 
 def _split_choices(text):
@@ -875,7 +882,7 @@ FORM_SECTIONS = [
     (gettext_lazy("Routine"), ["name", "category", "description", "is_active"]),
     (
         gettext_lazy("Place and responsibility"),
-        ["building", "room", "zone", "responsible_role", "responsible_user"],
+        ["building", "room", "zone", "responsible_role", "responsible_user", "auto_follow_up"],
     ),
     (
         gettext_lazy("When"),

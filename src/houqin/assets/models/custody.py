@@ -1,0 +1,3 @@
+"""custody models."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""stocktake models."""
+
+__all__ = []

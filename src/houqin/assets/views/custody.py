@@ -1,0 +1,3 @@
+"""custody pages."""
+
+urlpatterns = []

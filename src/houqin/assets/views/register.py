@@ -1,0 +1,4 @@
+"""register pages."""
+
+urlpatterns = []
+qr_urlpatterns = []

@@ -1,0 +1,3 @@
+"""stocktake pages."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Registrations (menu, dashboard, settings, approval kinds, demo…) of the environment area."""

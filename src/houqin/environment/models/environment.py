@@ -1,0 +1,3 @@
+"""environment models."""
+
+__all__ = []

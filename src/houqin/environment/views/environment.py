@@ -1,0 +1,3 @@
+"""environment pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""repairs models."""
+
+__all__ = []

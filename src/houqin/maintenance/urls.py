@@ -1,0 +1,7 @@
+"""Maintenance (维修) pages under /c/<campus>/maintenance/."""
+
+from houqin.maintenance.views import repairs
+
+app_name = "maintenance"
+
+urlpatterns = [*repairs.urlpatterns]

@@ -1,0 +1,4 @@
+"""repairs pages."""
+
+urlpatterns = []
+qr_urlpatterns = []

@@ -1,0 +1,3 @@
+"""purchasing models."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""warehouse models."""
+
+__all__ = []

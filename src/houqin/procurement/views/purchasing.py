@@ -1,0 +1,3 @@
+"""purchasing pages."""
+
+urlpatterns = []

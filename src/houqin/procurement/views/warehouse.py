@@ -1,0 +1,3 @@
+"""warehouse pages."""
+
+urlpatterns = []
