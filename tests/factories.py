@@ -438,3 +438,14 @@ LIST_FACTORIES.update(
         sm.DutySwap: DutySwapFactory,
     }
 )
+
+
+# --- Later apps keep their factories in their own modules; each adds its list-page
+# models to LIST_FACTORIES when imported here.
+from tests.factories_assets import *  # noqa: E402,F401,F403
+from tests.factories_custody import *  # noqa: E402,F401,F403
+from tests.factories_environment import *  # noqa: E402,F401,F403
+from tests.factories_maintenance import *  # noqa: E402,F401,F403
+from tests.factories_purchasing import *  # noqa: E402,F401,F403
+from tests.factories_stocktake import *  # noqa: E402,F401,F403
+from tests.factories_warehouse import *  # noqa: E402,F401,F403

@@ -1,0 +1,3 @@
+"""Factories of the custody area; list-page models are added to LIST_FACTORIES."""
+
+from tests.factories import LIST_FACTORIES  # noqa: F401

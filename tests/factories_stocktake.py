@@ -1,0 +1,3 @@
+"""Factories of the stocktake area; list-page models are added to LIST_FACTORIES."""
+
+from tests.factories import LIST_FACTORIES  # noqa: F401
