@@ -35,3 +35,36 @@ class AssetFactory(factory.django.DjangoModelFactory):
 
 LIST_FACTORIES[am.AssetCategory] = AssetCategoryFactory
 LIST_FACTORIES[am.Asset] = AssetFactory
+
+
+# --- Helpers of the asset-register tests ----------------------------------------------------
+
+
+def png_upload(name="photo.png", colour=(40, 120, 200)):
+    """A small PNG as an uploaded file."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), "image/png")
+
+
+def xlsx_upload(rows, name="assets.xlsx"):
+    """An .xlsx (first sheet = ``rows``, a list of lists) as an uploaded file."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return SimpleUploadedFile(
+        name, out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )

@@ -57,6 +57,23 @@ class AssetCategory(PinyinSearchMixin, CampusOwned):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # A category in use cannot become "fixed" while it holds sets of several items:
+        # a fixed asset has one card per item.
+        if self.pk and self.kind == self.Kind.FIXED:
+            sets = Asset._base_manager.filter(category_id=self.pk, quantity__gt=1).exclude(
+                status=Asset.Status.DISPOSED
+            )
+            if sets.exists():
+                raise ValidationError(
+                    {
+                        "kind": _(
+                            "Assets of this category are kept as sets of several items; a fixed-asset "
+                            "category holds one card per item."
+                        )
+                    }
+                )
+
 
 class Asset(PinyinSearchMixin, CampusOwned):
     """One asset card (资产卡片); low-value items may be kept as a set with a quantity."""
@@ -129,6 +146,15 @@ class Asset(PinyinSearchMixin, CampusOwned):
         _("QR token"), max_length=20, unique=True, default=new_qr_token, editable=False
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    acceptance_line = models.ForeignKey(
+        "procurement.AcceptanceLine",
+        verbose_name=_("acceptance line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assets",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("asset")
