@@ -80,9 +80,7 @@ S(Setting("health.growth_reference", _("Growth reference for children under 7"),
           module="health", choices=[("wst423", _("WS/T 423-2022 (China)")), ("who", _("WHO 2006/2007"))]))
 S(Setting("health.exam_pass_target_pct", _("Health exam pass-rate target"), "int", 90, module="health",
           min_value=50, max_value=100, unit=" %"))
-# Procurement and maintenance
-S(Setting("procurement.three_quotes_from", _("Three quotes needed from this amount"), "decimal", Decimal("1000.00"),
-          module="procurement", min_value=Decimal("0"), max_value=Decimal("10000000"), unit=_(" yuan")))
+# Maintenance (procurement registers its own in procurement/purchasing_registrations.py)
 S(Setting("maintenance.target_hours", _("Repairs should be done within"), "int", 24, module="maintenance",
           min_value=1, max_value=720, unit=_(" h")))
 

@@ -1,5 +1,8 @@
 """Suppliers (供应商), shared by purchasing, the warehouse and the asset register."""
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +10,9 @@ from houqin.core.models.base import CampusOwned, PinyinSearchMixin
 from houqin.core.validators import validate_phone
 
 __all__ = ["Supplier"]
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters, digits and capitals without I, O, S, V, Z.
+CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 class Supplier(PinyinSearchMixin, CampusOwned):
@@ -37,3 +43,11 @@ class Supplier(PinyinSearchMixin, CampusOwned):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        self.name = (self.name or "").strip()
+        self.credit_code = (self.credit_code or "").strip().upper()
+        if self.credit_code and not CREDIT_CODE_RE.match(self.credit_code):
+            raise ValidationError(
+                {"credit_code": _("A unified social credit code has 18 digits and capital letters.")}
+            )
