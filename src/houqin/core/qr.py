@@ -45,3 +45,32 @@ def actions_for(room) -> list[tuple[QrAction, str]]:
         except NoReverseMatch:
             continue
     return out
+
+
+# --- Rate limit of the public report forms behind the labels -------------------------------
+
+QR_LIMIT_PER_IP = 5
+QR_LIMIT_PER_TARGET = 10
+QR_WINDOW_SECONDS = 3600
+
+
+def qr_rate_limited(*, ip, targets=(), per_ip=QR_LIMIT_PER_IP, per_target=QR_LIMIT_PER_TARGET,
+                    window=QR_WINDOW_SECONDS) -> bool:  # fmt: skip
+    """Count one public report attempt (a hazard, a repair…) for the IP and for each target
+    (``"room:12"``, ``"asset:7"``); True when any count is over its limit within the window
+    (by default 5 an hour per IP and 10 an hour per room or asset, whatever the form).
+    Uses the Django cache, no captcha."""
+    from django.core.cache import cache
+
+    over = False
+    keys = [(f"qr:ip:{ip or 'unknown'}", per_ip)] + [(f"qr:{t}", per_target) for t in targets]
+    for key, limit in keys:
+        try:
+            cache.add(key, 0, window)
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            count = 1
+        if count > limit:
+            over = True
+    return over

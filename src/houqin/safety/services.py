@@ -549,23 +549,14 @@ QR_WINDOW_SECONDS = 3600
 
 def qr_rate_limited(*, ip, room) -> bool:
     """Count one QR report attempt for the IP and the room; True when over the limit
-    (5 an hour per IP, 10 an hour per room). Uses the Django cache, no captcha."""
-    from django.core.cache import cache
+    (5 an hour per IP, 10 an hour per room, shared with the other public report forms:
+    :func:`houqin.core.qr.qr_rate_limited`)."""
+    from houqin.core.qr import qr_rate_limited as rate_limited
 
-    over = False
-    for key, limit in (
-        (f"safety:qr:ip:{ip or 'unknown'}", QR_LIMIT_PER_IP),
-        (f"safety:qr:room:{room.pk}", QR_LIMIT_PER_ROOM),
-    ):
-        try:
-            cache.add(key, 0, QR_WINDOW_SECONDS)
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, QR_WINDOW_SECONDS)
-            count = 1
-        if count > limit:
-            over = True
-    return over
+    return rate_limited(
+        ip=ip, targets=[f"room:{room.pk}"], per_ip=QR_LIMIT_PER_IP, per_target=QR_LIMIT_PER_ROOM,
+        window=QR_WINDOW_SECONDS,
+    )  # fmt: skip
 
 
 @transaction.atomic
