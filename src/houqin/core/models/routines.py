@@ -31,6 +31,8 @@ CATEGORY_CHOICES = [
     ("health.disinfection", _("Hygiene and disinfection")),
     ("maintenance", _("Maintenance")),
     ("environment", _("Environment and cleaning")),
+    ("environment.cleaning", _("Cleaning (一日一小扫、一周一大扫)")),
+    ("environment.greening", _("Greening (绿化)")),
     ("assets", _("Assets and property")),
 ]
 CATEGORY_LABELS = dict(CATEGORY_CHOICES)

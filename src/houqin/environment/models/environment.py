@@ -1,3 +1,0 @@
-"""environment models."""
-
-__all__ = []
