@@ -338,3 +338,33 @@ def test_removed_item_with_results_is_retired_not_deleted(guard, member, occurre
     assert it[2].is_active is False
     assert not RoutineItem.objects.filter(pk=spare.pk).exists()
     assert AuditEvent.objects.filter(action="retire", object_id=str(it[2].pk)).exists()
+
+
+def test_auto_follow_up_runs_for_every_failed_item_without_the_actors_permission(
+    guard, occurrence, template, request_action
+):
+    """A routine set to open a follow-up by itself does so for each failed item when the
+    check is completed — even by someone who could not open it by hand."""
+    routines.register_fail_action(
+        "test_request", label="Open a request", permission="core.no_such_permission",
+        handler=routines.get_fail_action("test_request").handler,
+    )  # fmt: skip
+    template.auto_follow_up = "test_request"
+    template.full_clean()
+    template.save()
+    routines.occurrence_complete(
+        actor=guard,
+        occurrence=occurrence,
+        results=good_results(template, {1: {"passed": False}, 2: {"passed": False, "note": "铅封脱落"}}),
+    )
+    failed = list(RoutineResult.objects.filter(occurrence=occurrence, passed=False).order_by("item__order"))
+    assert len(failed) == 2
+    assert sorted(request_action) == sorted(r.pk for r in failed)
+    assert all(r.follow_up_kind == "test_request" and r.follow_up is not None for r in failed)
+
+
+def test_auto_follow_up_must_be_a_known_action(template):
+    template.auto_follow_up = "no-such-action"
+    with pytest.raises(ValidationError) as exc:
+        template.full_clean()
+    assert "auto_follow_up" in exc.value.message_dict
