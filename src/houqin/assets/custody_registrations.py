@@ -3,7 +3,6 @@ rule settings, the disposal approval kind, attachable models, asset-page panels,
 overdue-loan tick job, dashboard cards and demo data. Imported from
 :mod:`houqin.assets.registrations`."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,7 @@ from houqin.assets.panels import register_asset_panel
 from houqin.core import approvals, dashboard, demo, navigation, ticks
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.roles import Role
 from houqin.core.settings_registry import Setting
 from houqin.core.settings_registry import register as register_setting
@@ -131,13 +131,6 @@ def loan_overdue(now) -> str:
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
-
-
 @dashboard.register("assets.overdue_loans", "assets.view_custody", order=50)
 def overdue_loans_card(request):
     """Loans past their due date (2 queries)."""
@@ -155,7 +148,7 @@ def overdue_loans_card(request):
                 "who": loan.borrower_display,
                 "days": (today - loan.due_on).days,
             },
-            _url(request, "assets:loan_detail", pk=loan.pk),
+            request_url(request, "assets:loan_detail", pk=loan.pk),
         )  # fmt: skip
         for loan in qs.select_related("asset", "borrower", "school_class").order_by("due_on", "id")[:ITEMS]
     ]
@@ -163,7 +156,7 @@ def overdue_loans_card(request):
         Attention(
             title=_("Overdue loans"),
             count=count,
-            url=_url(request, "assets:loan_list") + "?overdue=1",
+            url=request_url(request, "assets:loan_list") + "?overdue=1",
             level="danger",
             detail=_("Lent assets not back by their due date."),
             items=items,
@@ -182,7 +175,7 @@ def outstanding_compensation_card(request):
         (
             _("%(number)s %(asset)s · %(who)s · %(due)s yuan")
             % {"number": d.number, "asset": d.asset.name, "who": d.responsible_display, "due": d.outstanding},
-            _url(request, "assets:damage_detail", pk=d.pk),
+            request_url(request, "assets:damage_detail", pk=d.pk),
         )
         for d in qs.select_related("asset", "responsible_user", "responsible_class").order_by(
             "occurred_on", "id"
@@ -192,7 +185,7 @@ def outstanding_compensation_card(request):
         Attention(
             title=_("Compensation outstanding"),
             count=count,
-            url=_url(request, "assets:damage_list") + "?outstanding=1",
+            url=request_url(request, "assets:damage_list") + "?outstanding=1",
             level="warning",
             detail=_("谁损坏谁赔偿: amounts due and not yet received."),
             items=items,
@@ -208,14 +201,14 @@ def handovers_to_sign_card(request):
     if not count:
         return []
     items = [
-        (f"{h.number} {h.room} · {h.get_kind_display()}", _url(request, "assets:handover_sign", pk=h.pk))
+        (f"{h.number} {h.room} · {h.get_kind_display()}", request_url(request, "assets:handover_sign", pk=h.pk))
         for h in qs.select_related("room").order_by("created_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Class property hand-overs to sign"),
             count=count,
-            url=_url(request, "assets:handover_mine"),
+            url=request_url(request, "assets:handover_mine"),
             level="warning",
             items=items,
         )

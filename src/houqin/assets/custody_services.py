@@ -33,7 +33,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,8 +49,11 @@ from houqin.assets.models import (
 )
 from houqin.core import approvals, audit
 from houqin.core.attachments import attachment_add
+from houqin.core.links import campus_url
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms
 from houqin.core.roles import Role
+from houqin.core.services import clean_reason, lock_for_update
 from houqin.core.settings_registry import campus_setting
 
 HANDOVER_PREFIX = "JJ"
@@ -70,27 +72,8 @@ SIGNATURE_MAX_BYTES = 512 * 1024
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _url(name, campus, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - the URLconf always has these
-        return ""
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None:
-        return set()
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
 def _is_keeper(actor, campus):
-    return "assets.manage_custody" in _perms(actor, campus)
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+    return "assets.manage_custody" in actor_perms(actor, campus)
 
 
 def _sync(original, fresh):
@@ -102,13 +85,6 @@ def _sync(original, fresh):
 def _clean_text(value, limit=None):
     text = str(value or "").strip()
     return text[:limit] if limit else text
-
-
-def _require_reason(reason, field="reason", limit=200):
-    reason = _clean_text(reason, limit)
-    if not reason:
-        raise ValidationError({field: _("Give a reason.")})
-    return reason
 
 
 def _save(*, actor, obj, before, action, message=""):
@@ -225,11 +201,11 @@ def asset_book_values(asset, as_of=None):
 
 
 def handover_url(handover):
-    return _url("assets:handover_detail", handover.campus, pk=handover.pk)
+    return campus_url(handover.campus, "assets:handover_detail", pk=handover.pk)
 
 
 def handover_sign_url(handover):
-    return _url("assets:handover_sign", handover.campus, pk=handover.pk)
+    return campus_url(handover.campus, "assets:handover_sign", pk=handover.pk)
 
 
 def room_assets(room):
@@ -404,7 +380,7 @@ def can_check_lines(user, handover, perms=None):
         return False
     if is_party(user, handover):
         return True
-    perms = perms if perms is not None else _perms(user, handover.campus)
+    perms = perms if perms is not None else actor_perms(user, handover.campus)
     return "assets.manage_custody" in perms
 
 
@@ -419,7 +395,7 @@ def can_sign(user, handover, side, perms=None):
         return False
     if handover.from_user_id:
         return user.pk == handover.from_user_id
-    perms = perms if perms is not None else _perms(user, handover.campus)
+    perms = perms if perms is not None else actor_perms(user, handover.campus)
     return "assets.manage_custody" in perms
 
 
@@ -428,7 +404,7 @@ def handover_lines_update(*, actor, handover, changes, now=None):
     """Record what the check found: ``changes`` maps a line id to a dict with ``present``,
     ``condition`` and ``note``. A change after a signature clears the signatures (they
     attested the lines as they were). Returns the number of lines changed."""
-    locked = _lock(handover)
+    locked = lock_for_update(handover)
     if locked.status != Handover.Status.OPEN:
         raise ValidationError(_("This hand-over is no longer open."), code="handover_closed")
     if not can_check_lines(actor, locked):
@@ -497,7 +473,7 @@ def handover_sign(*, actor, handover, side, signature=None, now=None):
     When both sides have signed the hand-over completes: see :func:`_handover_complete`."""
     if side not in ("from", "to"):
         raise ValidationError(_("Sign as the giver or as the receiver."))
-    locked = _lock(handover)
+    locked = lock_for_update(handover)
     if locked.status != Handover.Status.OPEN:
         raise ValidationError(_("This hand-over is no longer open."), code="handover_closed")
     if side == "to" and locked.to_signed_at or side == "from" and locked.from_signed_at:
@@ -641,7 +617,7 @@ def handover_line_resolve(*, actor, line, resolution):
         raise ValidationError(_("Only a missing or damaged line of a signed hand-over needs a follow-up."))
     if line.damage_id or line.resolved_at:
         raise ValidationError(_("This line has already been followed up."), code="line_followed_up")
-    line.resolution = _require_reason(resolution, "resolution")
+    line.resolution = clean_reason(resolution, field="resolution")
     line.resolved_at = timezone.now()
     line.resolved_by = actor
     line.save(update_fields=["resolution", "resolved_at", "resolved_by", "updated_at"])
@@ -654,12 +630,12 @@ def handover_line_resolve(*, actor, line, resolution):
 
 @transaction.atomic
 def handover_void(*, actor, handover, reason):
-    locked = _lock(handover)
+    locked = lock_for_update(handover)
     if locked.status != Handover.Status.OPEN:
         raise ValidationError(_("Only a hand-over still being signed can be voided."), code="handover_closed")
     before = audit.snapshot(locked)
     locked.status = Handover.Status.VOID
-    locked.void_reason = _require_reason(reason, "void_reason")
+    locked.void_reason = clean_reason(reason, field="void_reason")
     _save(actor=actor, obj=locked, before=before, action="handover_void", message=locked.void_reason)
     _sync(handover, locked)
     return handover
@@ -694,7 +670,7 @@ LENDABLE = (Asset.Status.IN_USE, Asset.Status.IDLE)
 
 
 def loan_url(loan):
-    return _url("assets:loan_detail", loan.campus, pk=loan.pk)
+    return campus_url(loan.campus, "assets:loan_detail", pk=loan.pk)
 
 
 def pending_disposal_of(asset):
@@ -850,7 +826,7 @@ def loan_lend(
 def loan_approve(*, actor, loan, due_on=None, condition_out=Condition.GOOD, note_out="", photos=(), now=None):
     """Hand out a requested loan."""
     now = now or timezone.now()
-    locked = _lock(loan)
+    locked = lock_for_update(loan)
     if locked.status != Loan.Status.REQUESTED:
         raise ValidationError(
             _("Only a requested loan can be lent (it is %(status)s).")
@@ -869,12 +845,12 @@ def loan_approve(*, actor, loan, due_on=None, condition_out=Condition.GOOD, note
 
 @transaction.atomic
 def loan_reject(*, actor, loan, reason):
-    locked = _lock(loan)
+    locked = lock_for_update(loan)
     if locked.status != Loan.Status.REQUESTED:
         raise ValidationError(_("Only a requested loan can be refused."), code="loan_status")
     before = audit.snapshot(locked)
     locked.status = Loan.Status.REJECTED
-    locked.decision_note = _require_reason(reason)
+    locked.decision_note = clean_reason(reason)
     _save(actor=actor, obj=locked, before=before, action="loan_reject", message=locked.decision_note)
     _notify(
         locked.campus, users=[locked.requested_by], exclude=[actor],
@@ -889,7 +865,7 @@ def loan_reject(*, actor, loan, reason):
 @transaction.atomic
 def loan_cancel(*, actor, loan, reason=""):
     """The requester (or a keeper) withdraws a request that has not been lent yet."""
-    locked = _lock(loan)
+    locked = lock_for_update(loan)
     if locked.status != Loan.Status.REQUESTED:
         raise ValidationError(_("Only a request not yet lent can be cancelled."), code="loan_status")
     if actor.pk != locked.requested_by_id and not _is_keeper(actor, locked.campus):
@@ -913,7 +889,7 @@ def loan_return(
     from houqin.assets.services import asset_set_status
 
     now = now or timezone.now()
-    locked = _lock(loan)
+    locked = lock_for_update(loan)
     if locked.status != Loan.Status.OUT:
         raise ValidationError(_("Only an asset on loan can be returned."), code="loan_status")
     if condition_in not in Condition.values:
@@ -1025,7 +1001,7 @@ DAMAGE_FIELDS = (
 
 
 def damage_url(damage):
-    return _url("assets:damage_detail", damage.campus, pk=damage.pk)
+    return campus_url(damage.campus, "assets:damage_detail", pk=damage.pk)
 
 
 def _damage_target_status(asset, kind):
@@ -1115,7 +1091,7 @@ def _notify_compensation(actor, damage):
 @transaction.atomic
 def damage_update(*, actor, damage, data):
     """Correct an open record (description, responsible party, date)."""
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status != Damage.Status.OPEN:
         raise ValidationError(_("Only an open damage record can be changed."), code="damage_closed")
     before = audit.snapshot(locked)
@@ -1133,7 +1109,7 @@ def damage_update(*, actor, damage, data):
 @transaction.atomic
 def damage_set_compensation(*, actor, damage, amount, note=""):
     """Set the compensation due (0 waives it); never below what has been received."""
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status == Damage.Status.VOID:
         raise ValidationError(_("This damage record is void."), code="damage_void")
     amount = _money(amount, "compensation_due")
@@ -1163,7 +1139,7 @@ def compensation_receive(
     *, actor, damage, amount, receipt_number, received_on=None, payer_name="", note="", received_by=None
 ):
     """Record a compensation payment (receipt number required). Paid in full, the record closes."""
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status == Damage.Status.VOID:
         raise ValidationError(_("This damage record is void."), code="damage_void")
     amount = _money(amount, "amount")
@@ -1200,10 +1176,10 @@ def compensation_void(*, actor, payment, reason):
     before_payment = audit.snapshot(payment)
     payment.voided_at = timezone.now()
     payment.voided_by = actor
-    payment.void_reason = _require_reason(reason, "void_reason")
+    payment.void_reason = clean_reason(reason, field="void_reason")
     payment.full_clean()
     payment.save()
-    damage = _lock(payment.damage)
+    damage = lock_for_update(payment.damage)
     audit.record(actor=actor, action="compensation_void", obj=damage,
                  before={"payment": before_payment}, after={"payment": audit.snapshot(payment)},
                  message=f"{payment.receipt_number}: {payment.void_reason}")  # fmt: skip
@@ -1218,7 +1194,7 @@ def compensation_void(*, actor, payment, reason):
 @transaction.atomic
 def damage_close(*, actor, damage, note=""):
     """Close a record with nothing outstanding (waive the rest first by lowering the amount due)."""
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status != Damage.Status.OPEN:
         raise ValidationError(_("Only an open damage record can be closed."), code="damage_closed")
     if locked.outstanding > 0:
@@ -1238,7 +1214,7 @@ def damage_void(*, actor, damage, reason):
     """A record made by mistake is voided; the asset gets back the status it had."""
     from houqin.assets.services import asset_set_status
 
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status != Damage.Status.OPEN:
         raise ValidationError(_("Only an open damage record can be voided."), code="damage_closed")
     if locked.payments.filter(voided_at__isnull=True).exists():
@@ -1247,7 +1223,7 @@ def damage_void(*, actor, damage, reason):
         )
     before = audit.snapshot(locked)
     locked.status = Damage.Status.VOID
-    locked.void_reason = _require_reason(reason, "void_reason")
+    locked.void_reason = clean_reason(reason, field="void_reason")
     _save(actor=actor, obj=locked, before=before, action="damage_void", message=locked.void_reason)
     asset = Asset._base_manager.select_for_update().get(pk=locked.asset_id)
     target = Asset.Status.MISSING if locked.kind == Damage.Kind.LOST else Asset.Status.DAMAGED
@@ -1276,7 +1252,7 @@ def damage_open_repair(*, actor, damage, urgency="normal"):
         raise ValidationError(_("Repair requests are not available on this installation."))
     from houqin.maintenance.services import repair_request_create
 
-    locked = _lock(damage)
+    locked = lock_for_update(damage)
     if locked.status == Damage.Status.VOID:
         raise ValidationError(_("This damage record is void."), code="damage_void")
     if locked.repair_id:
@@ -1310,7 +1286,7 @@ DISPOSAL_FIELDS = ("kind", "reason", "recipient")
 
 
 def disposal_url(request):
-    return _url("assets:disposal_detail", request.campus, pk=request.pk)
+    return campus_url(request.campus, "assets:disposal_detail", pk=request.pk)
 
 
 def disposal_refusal(asset, exclude_request=None):
@@ -1355,7 +1331,7 @@ def _editable(request):
 
 @transaction.atomic
 def disposal_update(*, actor, request, data):
-    locked = _lock(request)
+    locked = lock_for_update(request)
     _editable(locked)
     before = audit.snapshot(locked)
     for name, value in data.items():
@@ -1383,7 +1359,7 @@ def _refresh_totals(request):
 def disposal_add_asset(*, actor, request, asset, residual_value=0, note=""):
     """Add ``asset`` (with its residual value, 残值) to an editable request; its original value,
     depreciation and net book value are frozen as of today."""
-    locked = _lock(request)
+    locked = lock_for_update(request)
     _editable(locked)
     asset = Asset._base_manager.select_for_update().select_related("category").get(pk=asset.pk)
     if asset.campus_id != locked.campus_id:
@@ -1411,7 +1387,7 @@ def disposal_add_asset(*, actor, request, asset, residual_value=0, note=""):
 @transaction.atomic
 def disposal_remove_line(*, actor, line):
     line = DisposalLine._base_manager.select_related("request", "asset").get(pk=line.pk)
-    request = _lock(line.request)
+    request = lock_for_update(line.request)
     _editable(request)
     snapshot = audit.snapshot(line)
     line.delete()  # a draft line, not a ledger row
@@ -1425,7 +1401,7 @@ def disposal_submit(*, actor, request, now=None):
     """Send the request for approval (logistics head → principal; the amount is the total
     book value, so the campus's thresholds apply). Values are refreshed as of today."""
     now = now or timezone.now()
-    locked = _lock(request)
+    locked = lock_for_update(request)
     _editable(locked)
     lines = list(locked.lines.select_related("asset", "asset__category"))
     if not lines:
@@ -1464,7 +1440,7 @@ def disposal_withdraw(*, actor, request, comment=""):
 
 
 def _set_disposal_status(obj, status, actor, action):
-    locked = _lock(obj)
+    locked = lock_for_update(obj)
     before = audit.snapshot(locked)
     locked.status = status
     locked.decided_at = timezone.now()

@@ -5,7 +5,6 @@ dashboard card for keepers and leaders, and the demo data. Imported from
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +12,7 @@ from houqin.assets.models import Asset
 from houqin.core import dashboard, demo, navigation
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.settings_registry import Setting
 from houqin.core.settings_registry import register as register_setting
 
@@ -46,13 +46,6 @@ register_attachable(
 ATTENTION_STATUSES = (Asset.Status.DAMAGED, Asset.Status.MISSING, Asset.Status.UNDER_REPAIR)
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover
-        return ""
-
-
 @dashboard.register("assets.attention", "assets.manage_assets", order=40)
 def assets_attention_card(request):
     """Damaged, missing and under-repair assets, and assets with no room (one query)."""
@@ -60,7 +53,7 @@ def assets_attention_card(request):
         **{status.value: Count("id", filter=Q(status=status)) for status in ATTENTION_STATUSES},
         no_room=Count("id", filter=Q(room__isnull=True)),
     )
-    list_url = _url(request, "assets:asset_list")
+    list_url = request_url(request, "assets:asset_list")
     cards = []
     total = sum(counts[s.value] for s in ATTENTION_STATUSES)
     if total:

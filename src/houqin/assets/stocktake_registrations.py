@@ -1,7 +1,6 @@
 """Registrations of the stocktake area: menu, approval kind, attachments, the asset page's
 stocktake history panel, the dashboard card and the demo data."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -10,6 +9,7 @@ from houqin.assets.panels import register_asset_panel
 from houqin.core import approvals, dashboard, demo, navigation
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.roles import Role
 
 # --- Menu ---------------------------------------------------------------------------------
@@ -52,13 +52,6 @@ register_asset_panel(
 
 
 # --- Dashboard ----------------------------------------------------------------------------
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover
-        return ""
-
-
 @dashboard.register("assets.stocktakes_counting", services.MANAGE, order=45)
 def stocktakes_counting_card(request):
     """Stocktakes being counted, with how far each has got (2 queries)."""
@@ -82,14 +75,14 @@ def stocktakes_counting_card(request):
             (
                 _("%(title)s: %(counted)s of %(expected)s counted")
                 % {"title": s.title, "counted": counted, "expected": expected},
-                _url(request, "assets:stocktake_detail", pk=s.pk),
+                request_url(request, "assets:stocktake_detail", pk=s.pk),
             )
         )
     return [
         Attention(
             title=_("Stocktake in progress"),
             count=None,
-            url=_url(request, "assets:stocktake_list") + "?status=counting",
+            url=request_url(request, "assets:stocktake_list") + "?status=counting",
             level="info",
             detail=_("%(counted)s of %(expected)s counted")
             % {"counted": total_counted, "expected": total_expected},

@@ -38,7 +38,9 @@ from houqin.assets.models import (
 from houqin.core import approvals, audit
 from houqin.core.models import Room
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms
 from houqin.core.roles import Role
+from houqin.core.services import lock_for_update
 
 ADJUSTMENT_KIND = "assets.stocktake_adjustment"
 NUMBER_PREFIX = "PD"
@@ -63,18 +65,6 @@ def _asset_services():
     from houqin.assets import services
 
     return services
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None:
-        return set()
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
 
 
 def _sync(original, fresh, fields=("status", "started_at", "closed_at", "closed_by_id", "adjusted_at")):
@@ -292,7 +282,7 @@ STOCKTAKE_EDITABLE = ("title", "start_date", "end_date", "note")
 @transaction.atomic
 def stocktake_update(*, actor, stocktake, data):
     """Correct the title, dates or note while the stocktake is not closed."""
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(locked, *Stocktake.OPEN_STATUSES, message=_("A closed stocktake cannot be edited."))
     before = audit.snapshot(locked)
     for name, value in data.items():
@@ -307,7 +297,7 @@ def stocktake_update(*, actor, stocktake, data):
 @transaction.atomic
 def stocktake_set_counters(*, actor, stocktake, room, users):
     """Name the people who count ``room`` (a :class:`StocktakeRoom`) while it is open."""
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(
         locked, *Stocktake.OPEN_STATUSES, message=_("The stocktake is closed; counters cannot change.")
     )
@@ -328,7 +318,7 @@ def stocktake_set_counters(*, actor, stocktake, room, users):
 
 @transaction.atomic
 def stocktake_start(*, actor, stocktake, now=None):
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(locked, Stocktake.Status.DRAFT, message=_("Only a draft stocktake can start counting."))
     before = audit.snapshot(locked)
     locked.status = Stocktake.Status.COUNTING
@@ -362,7 +352,7 @@ def _notify_counters(stocktake, actor):
 
 @transaction.atomic
 def stocktake_cancel(*, actor, stocktake, reason):
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(
         locked, *Stocktake.OPEN_STATUSES, message=_("Only a draft or counting stocktake can be cancelled.")
     )
@@ -404,7 +394,7 @@ def _require_counting(stocktake, st_room, actor, perms):
     if st_room.stocktake_id != stocktake.pk:
         raise ValidationError(_("This room is not part of the stocktake."), code="wrong_room")
     if perms is None:
-        perms = _perms(actor, stocktake.campus)
+        perms = actor_perms(actor, stocktake.campus)
     if not can_count_room(actor, st_room, perms):
         raise PermissionDenied(_("Other people are named to count this room."))
 
@@ -960,7 +950,7 @@ def _proposal(stocktake, line):
 @transaction.atomic
 def stocktake_close(*, actor, stocktake, now=None):
     """Stop counting: what was not found is missing; propose the adjustments."""
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(
         locked, Stocktake.Status.COUNTING, message=_("Only a stocktake being counted can be closed.")
     )
@@ -1021,7 +1011,7 @@ def loss_amount(stocktake) -> Decimal:
 def stocktake_submit_adjustments(*, actor, stocktake, exclude=()):
     """Submit the proposed adjustments (minus ``exclude``, adjustment ids) for approval;
     the amount is the value of what would be written off."""
-    locked = _lock(stocktake)
+    locked = lock_for_update(stocktake)
     _require_status(
         locked, Stocktake.Status.CLOSED, message=_("Adjustments are submitted once the stocktake is closed.")
     )
@@ -1095,7 +1085,7 @@ def _apply(adjustment, actor, reason, now):
 
 def stocktake_on_approved(obj, approval, actor):
     """The last step approved: apply every proposed adjustment (once)."""
-    locked = _lock(obj)
+    locked = lock_for_update(obj)
     if locked.status != Stocktake.Status.PENDING:
         return
     now = timezone.now()
@@ -1117,7 +1107,7 @@ def stocktake_on_approved(obj, approval, actor):
 
 
 def _back_to_closed(obj, actor, action):
-    locked = _lock(obj)
+    locked = lock_for_update(obj)
     if locked.status != Stocktake.Status.PENDING:
         return
     before = audit.snapshot(locked)

@@ -8,6 +8,7 @@ read-only supervisors.
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from houqin.core.roles import permissions_for
 
@@ -43,6 +44,23 @@ def perms_for_user_on_campus(user, campus) -> tuple[set[str], set[str]]:
     if user.is_superuser:
         roles.add(str(Role.SYSADMIN))
     return roles, permissions_for(roles)
+
+
+def actor_perms(actor, campus, *, none_for_system=False):
+    """The permissions a service's ``actor`` holds on ``campus``; an empty set for no actor
+    (or an anonymous one). With ``none_for_system``, None instead: "the system (demo,
+    commands), no check"."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None if none_for_system else set()
+    return perms_for_user_on_campus(actor, campus)[1]
+
+
+def require_actor_perm(actor, campus, perm, *, system_allowed=False):
+    """PermissionDenied unless ``actor`` holds ``perm`` on ``campus``. With ``system_allowed``,
+    no actor (the system) passes."""
+    perms = actor_perms(actor, campus, none_for_system=system_allowed)
+    if perms is not None and perm not in perms:
+        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def campus_view(permission: str):

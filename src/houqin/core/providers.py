@@ -6,23 +6,16 @@ queries whatever the amount of data.
 
 import datetime as dt
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from houqin.core import attachables, dashboard, disclosure  # noqa: F401 (attachables registers the core models)
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 
 ITEMS = 5
 FAILING_WEBHOOK_DAYS = 7
-
-
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
 
 
 @dashboard.register("core.approvals_waiting", "core.view_approvals", order=10)
@@ -35,13 +28,13 @@ def approvals_waiting(request):
     if not count:
         return []
     items = [
-        (f"{a.title} · {a.requested_by}", _url(request, "core:approval_detail", pk=a.pk)) for a in qs[:ITEMS]
+        (f"{a.title} · {a.requested_by}", request_url(request, "core:approval_detail", pk=a.pk)) for a in qs[:ITEMS]
     ]
     return [
         Attention(
             title=_("Approvals waiting for me"),
             count=count,
-            url=_url(request, "core:approval_inbox"),
+            url=request_url(request, "core:approval_inbox"),
             level="warning",
             items=items,
         )
@@ -58,14 +51,14 @@ def unread_notifications(request):
     if not count:
         return []
     items = [
-        (n.title, _url(request, "core:notification_open", pk=n.pk))
+        (n.title, request_url(request, "core:notification_open", pk=n.pk))
         for n in qs.order_by("-created_at", "-id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Unread notifications"),
             count=count,
-            url=_url(request, "core:notification_list"),
+            url=request_url(request, "core:notification_list"),
             level="info",
             items=items,
         )
@@ -89,7 +82,7 @@ def failing_webhooks(request):
     items = [
         (
             f"{d.endpoint.name} · {d.event} · {d.last_error or d.get_status_display()}"[:120],
-            _url(request, "core:webhook_detail", pk=d.endpoint_id),
+            request_url(request, "core:webhook_detail", pk=d.endpoint_id),
         )
         for d in qs.select_related("endpoint").order_by("-created_at", "-id")[:ITEMS]
     ]
@@ -97,7 +90,7 @@ def failing_webhooks(request):
         Attention(
             title=_("Failing webhook deliveries"),
             count=count,
-            url=_url(request, "core:webhook_list"),
+            url=request_url(request, "core:webhook_list"),
             level="danger",
             detail=_("Group robot messages of the last %(days)s days that could not be delivered.")
             % {"days": FAILING_WEBHOOK_DAYS},
@@ -118,7 +111,7 @@ def no_current_term(request):
         Attention(
             title=_("No current term"),
             count=None,
-            url=_url(request, "core:term_list"),
+            url=request_url(request, "core:term_list"),
             level="warning",
             detail=_("Set up the term calendar so that routines and reports follow it."),
         )

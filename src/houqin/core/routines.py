@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from houqin.core import attachables, audit, dashboard, demo, ticks
+from houqin.core.links import strict_request_url
 from houqin.core.models import (
     Room,
     RoutineItem,
@@ -1053,12 +1054,6 @@ def _rates(entry):
 DASHBOARD_ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    from django.urls import reverse
-
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-
-
 @dashboard.register("core.routines_due", "core.complete_routines", order=15)
 def routines_due(request):
     """The user's open checks: overdue ones and the rest of today's (2 queries)."""
@@ -1074,13 +1069,13 @@ def routines_due(request):
     overdue = [o for o in rows if o.window_end < now]
     due = [o for o in rows if o.window_end >= now]
     cards = []
-    today_url = _url(request, "core:routine_today")
+    today_url = strict_request_url(request, "core:routine_today")
 
     def items(occs):
         return [
             (
                 f"{o.template.name} · {timezone.localtime(o.window_end):%m-%d %H:%M}",
-                _url(request, "core:routine_complete", pk=o.pk),
+                strict_request_url(request, "core:routine_complete", pk=o.pk),
             )
             for o in occs[:DASHBOARD_ITEMS]
         ]
@@ -1109,10 +1104,10 @@ def routines_missed(request):
     if not count:
         return []
     items = [
-        (f"{o.template.name} · {o.date:%m-%d}", _url(request, "core:occurrence_detail", pk=o.pk))
+        (f"{o.template.name} · {o.date:%m-%d}", strict_request_url(request, "core:occurrence_detail", pk=o.pk))
         for o in qs.select_related("template").order_by("-date", "id")[:DASHBOARD_ITEMS]
     ]
-    url = _url(request, "core:occurrence_list") + f"?status=missed&date_from={since:%Y-%m-%d}"
+    url = strict_request_url(request, "core:occurrence_list") + f"?status=missed&date_from={since:%Y-%m-%d}"
     return [Attention(title=_("Missed routine checks (7 days)"), count=count, url=url, level="danger", items=items)]
 
 

@@ -57,3 +57,17 @@ def object_delete(*, actor, instance, message=""):
     instance.pk = pk  # keep the id in the trail
     audit.record(actor=actor, action="delete", obj=instance, before=before, message=message or label)
     instance.pk = None
+
+
+def lock_for_update(obj):
+    """A fresh copy of ``obj`` from the database, its row locked until the transaction ends."""
+    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+
+
+def clean_reason(reason, *, field="reason", limit=200):
+    """The stripped reason cut to ``limit`` characters; a ValidationError on ``field`` if empty."""
+    text = str(reason or "").strip()
+    text = text[:limit] if limit else text
+    if not text:
+        raise ValidationError({field: _("Give a reason.")})
+    return text

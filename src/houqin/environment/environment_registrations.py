@@ -2,7 +2,6 @@
 (greening, the term-start big clean), dashboard cards, tick job, attachable models and the
 demo data. Imported from :mod:`houqin.environment.registrations`."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from houqin.core import dashboard, demo, navigation, routine_library, ticks
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.roles import Role
 from houqin.core.routine_library import LibraryItem as I  # noqa: N817
 from houqin.core.routine_library import LibraryRoutine
@@ -204,13 +204,6 @@ def problem_reminders(now) -> str:
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
-
-
 @dashboard.register("environment.my_problems", "environment.fix_problems", order=33)
 def my_problems_card(request):
     """Hygiene problems sent back to the user (2 queries)."""
@@ -226,7 +219,7 @@ def my_problems_card(request):
     rows = list(qs.select_related("zone").order_by("deadline", "id")[:ITEMS])
     overdue = any(p.deadline < today for p in rows)
     items = [
-        (f"{p.zone.name} · {p.short_description} · {p.deadline:%m-%d}", _url(request, "environment:problem_detail",
+        (f"{p.zone.name} · {p.short_description} · {p.deadline:%m-%d}", request_url(request, "environment:problem_detail",
                                                                                pk=p.pk))
         for p in rows
     ]  # fmt: skip
@@ -234,7 +227,7 @@ def my_problems_card(request):
         Attention(
             title=_("Hygiene problems for me to put right"),
             count=count,
-            url=_url(request, "environment:problem_list") + "?mine=1",
+            url=request_url(request, "environment:problem_list") + "?mine=1",
             level="danger" if overdue else "warning",
             items=items,
         )
@@ -253,7 +246,7 @@ def overdue_problems_card(request):
         (
             _("%(zone)s · %(what)s · %(days)s days overdue")
             % {"zone": p.zone.name, "what": p.short_description, "days": (today - p.deadline).days},
-            _url(request, "environment:problem_detail", pk=p.pk),
+            request_url(request, "environment:problem_detail", pk=p.pk),
         )
         for p in qs.select_related("zone").order_by("deadline", "id")[:ITEMS]
     ]
@@ -261,7 +254,7 @@ def overdue_problems_card(request):
         Attention(
             title=_("Overdue hygiene problems"),
             count=count,
-            url=_url(request, "environment:problem_list") + "?overdue=1",
+            url=request_url(request, "environment:problem_list") + "?overdue=1",
             level="danger",
             detail=_("Not put right by their deadline (限时纠正)."),
             items=items,
@@ -281,14 +274,14 @@ def problems_to_check_card(request):
     if not count:
         return []
     items = [
-        (f"{p.zone.name} · {p.short_description}", _url(request, "environment:problem_detail", pk=p.pk))
+        (f"{p.zone.name} · {p.short_description}", request_url(request, "environment:problem_detail", pk=p.pk))
         for p in qs.select_related("zone").order_by("fixed_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Hygiene fixes to check"),
             count=count,
-            url=_url(request, "environment:problem_list") + "?status=fixed",
+            url=request_url(request, "environment:problem_list") + "?status=fixed",
             level="info",
             items=items,
         )
@@ -321,10 +314,10 @@ def inspection_due_card(request):
     if rows and rows[0].status == HygieneInspection.Status.SUBMITTED:
         return []
     if rows:
-        url = _url(request, "environment:inspection_score", pk=rows[0].pk)
+        url = request_url(request, "environment:inspection_score", pk=rows[0].pk)
         detail = _("Scoring started on %(day)s; submit it.") % {"day": rows[0].date}
     else:
-        url = _url(request, "environment:inspection_create")
+        url = request_url(request, "environment:inspection_create")
         detail = _("Score every zone on the sheet (每周一次班级卫生、包干区检查).")
     return [
         Attention(
@@ -353,7 +346,7 @@ def ranking_card(request):
     rows = selectors.ranking(request.campus, start, end)
     if not rows:
         return []
-    url = _url(request, "environment:ranking") + f"?period=week&date={start:%Y-%m-%d}"
+    url = request_url(request, "environment:ranking") + f"?period=week&date={start:%Y-%m-%d}"
     items = [
         (
             f"{r['rank']}. {r['label']} · {plain(r['score'])}"

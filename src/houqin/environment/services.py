@@ -31,17 +31,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from houqin.core import audit
 from houqin.core.attachments import attachment_add, attachment_void, attachments_for, validate_upload
+from houqin.core.links import campus_url
 from houqin.core.models import RoutineItem, RoutineTemplate
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms, require_actor_perm
 from houqin.core.roles import Role
-from houqin.core.services import object_delete, object_save
+from houqin.core.services import clean_reason, lock_for_update, object_delete, object_save
 from houqin.core.settings_registry import campus_setting
 from houqin.environment.models import (
     DORMITORY_CHECKLISTS,
@@ -70,31 +71,6 @@ MANAGE = "environment.manage_zones"
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _url(name, campus, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - the URLconf always has these
-        return ""
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None  # the system (demo, commands): no check
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
-def _require(actor, campus, perm):
-    perms = _perms(actor, campus)
-    if perms is not None and perm not in perms:
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
-
-
 def _sync(original, fresh):
     if original is not fresh:
         for field in type(fresh)._meta.concrete_fields:
@@ -120,13 +96,6 @@ def _save_transition(*, actor, obj, before, action, message=""):
 def _text(value, limit=None):
     text = str(value or "").strip()
     return text[:limit] if limit else text
-
-
-def _require_reason(reason, field="reason", limit=300):
-    reason = _text(reason, limit)
-    if not reason:
-        raise ValidationError({field: _("Give a reason.")})
-    return reason
 
 
 def _notify(campus, *, users=(), roles=(), exclude=(), title, body="", url="", level="info", event=""):
@@ -238,7 +207,7 @@ def zone_save(*, actor, campus, data, rooms=None, zone=None):
         zone = CleaningZone(campus=campus)
         before, before_rooms = None, []
     else:
-        zone = _lock(zone)
+        zone = lock_for_update(zone)
         before = audit.snapshot(zone)
         before_rooms = sorted(zone.rooms.values_list("pk", flat=True))
     for name, value in data.items():
@@ -312,7 +281,7 @@ def zone_generate_routines(*, actor, zone, kinds=ROUTINE_KINDS):
     the checklist of the standards 无纸屑、无痰迹、无杂物、窗明几净); returns the new ones."""
     from houqin.core.routines import routine_template_create
 
-    zone = _lock(zone)
+    zone = lock_for_update(zone)
     if not zone.is_active:
         raise ValidationError(_("The zone is not in use; reactivate it first."))
     kinds = [k for k in kinds if k in ROUTINE_KINDS]
@@ -441,7 +410,7 @@ def sheet_save(*, actor, campus, data, items, sheet=None):
         sheet = ScoringSheet(campus=campus)
         before = None
     else:
-        sheet = _lock(sheet)
+        sheet = lock_for_update(sheet)
         before = audit.snapshot(sheet)
     for name, value in data.items():
         setattr(sheet, name, value.strip() if isinstance(value, str) else value)
@@ -578,7 +547,7 @@ def inspection_save_scores(*, actor, inspection, rows, submit=False, now=None):
         HygieneInspection._base_manager.select_for_update().select_related("campus").get(pk=inspection.pk)
     )
     campus = inspection.campus
-    _require(actor, campus, INSPECT)
+    require_actor_perm(actor, campus, INSPECT, system_allowed=True)
     if inspection.status != HygieneInspection.Status.DRAFT:
         raise ValidationError(
             _("A submitted inspection is a record: void it with a reason and score again."), code="not_draft"
@@ -731,8 +700,8 @@ def inspection_submit(*, actor, inspection, now=None):
     """The scores become a record; zones marked "send back" get their problem, each sent
     to the zone's responsible person with its deadline."""
     now = now or timezone.now()
-    locked = _lock(inspection)
-    _require(actor, locked.campus, INSPECT)
+    locked = lock_for_update(inspection)
+    require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
     if locked.status != HygieneInspection.Status.DRAFT:
         raise ValidationError(_("Only an inspection being scored can be submitted."), code="not_draft")
     scores = list(
@@ -764,12 +733,12 @@ def inspection_void(*, actor, inspection, reason, now=None):
     """A submitted inspection found wrong is voided with a reason (it leaves the rankings);
     its problems still open are voided with it. Score again in a new inspection."""
     now = now or timezone.now()
-    locked = _lock(inspection)
-    _require(actor, locked.campus, INSPECT)
+    locked = lock_for_update(inspection)
+    require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
     if locked.status != HygieneInspection.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted inspection can be voided (a draft can be deleted)."),
                               code="not_submitted")  # fmt: skip
-    reason = _require_reason(reason, "void_reason", 200)
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.status = HygieneInspection.Status.VOID
     locked.void_reason = reason
@@ -788,8 +757,8 @@ def inspection_void(*, actor, inspection, reason, now=None):
 @transaction.atomic
 def inspection_delete_draft(*, actor, inspection):
     """A draft that should not have been started is deleted (it is not a record yet)."""
-    locked = _lock(inspection)
-    _require(actor, locked.campus, INSPECT)
+    locked = lock_for_update(inspection)
+    require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
     if locked.status != HygieneInspection.Status.DRAFT:
         raise ValidationError(_("A submitted inspection is a record: void it instead."), code="not_draft")
     for zs in ZoneScore.objects.filter(inspection=locked):
@@ -804,7 +773,7 @@ def inspection_delete_draft(*, actor, inspection):
 
 
 def problem_url(problem):
-    return _url("environment:problem_detail", problem.campus, pk=problem.pk)
+    return campus_url(problem.campus, "environment:problem_detail", pk=problem.pk)
 
 
 @transaction.atomic
@@ -813,7 +782,7 @@ def problem_raise(*, actor, campus, zone, description, deadline=None, inspection
     (default: the campus setting's days from today)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    _require(actor, campus, INSPECT)
+    require_actor_perm(actor, campus, INSPECT, system_allowed=True)
     _in_campus(zone, campus, "zone", _("zone"))
     _in_campus(inspection, campus, "inspection", _("inspection"))
     description = _text(description, 2000)
@@ -868,14 +837,14 @@ def can_fix(actor, problem, perms=None):
         return False
     if problem.responsible_id == actor.pk:
         return True
-    perms = perms if perms is not None else (_perms(actor, problem.campus) or set())
+    perms = perms if perms is not None else actor_perms(actor, problem.campus)
     return INSPECT in perms
 
 
 @transaction.atomic
 def problem_fix(*, actor, problem, note, photos=(), now=None):
     """The responsible person reports the problem put right, with an after-photo."""
-    locked = _lock(problem)
+    locked = lock_for_update(problem)
     if locked.status != HygieneProblem.Status.OPEN:
         raise ValidationError(
             _("Only a problem still to put right can be reported fixed (it is %(status)s).")
@@ -913,14 +882,14 @@ def problem_fix(*, actor, problem, note, photos=(), now=None):
 @transaction.atomic
 def problem_verify(*, actor, problem, note="", now=None):
     """An inspector other than the fixer checks on the spot and closes the problem."""
-    locked = _lock(problem)
+    locked = lock_for_update(problem)
     if locked.status != HygieneProblem.Status.FIXED:
         raise ValidationError(
             _("Only a fixed problem can be checked (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="problem_status",
         )
-    _require(actor, locked.campus, INSPECT)
+    require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
     if actor is not None and actor.pk == locked.fixed_by_id:
         raise PermissionDenied(_("Another person must check the fix, not the one who did it."))
     before = audit.snapshot(locked)
@@ -948,15 +917,15 @@ def problem_send_back(*, actor, problem, reason, deadline=None, now=None):
     """The fix is not good enough: back to the responsible person with a reason (and
     perhaps a new deadline); a new after-photo is needed."""
     now = now or timezone.now()
-    locked = _lock(problem)
+    locked = lock_for_update(problem)
     if locked.status != HygieneProblem.Status.FIXED:
         raise ValidationError(
             _("Only a fixed problem can be sent back (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="problem_status",
         )
-    _require(actor, locked.campus, INSPECT)
-    reason = _require_reason(reason)
+    require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
+    reason = clean_reason(reason, limit=300)
     if deadline is not None and deadline < timezone.localdate(now):
         raise ValidationError({"deadline": _("The deadline cannot be before today.")})
     before = audit.snapshot(locked)
@@ -985,7 +954,7 @@ def problem_send_back(*, actor, problem, reason, deadline=None, now=None):
 @transaction.atomic
 def problem_void(*, actor, problem, reason, check=True):
     """A problem sent by mistake is voided with a reason; it stays on record."""
-    locked = _lock(problem)
+    locked = lock_for_update(problem)
     if locked.status not in HygieneProblem.ACTIVE_STATUSES:
         raise ValidationError(
             _("Only an open or fixed problem can be voided (it is %(status)s).")
@@ -993,8 +962,8 @@ def problem_void(*, actor, problem, reason, check=True):
             code="problem_status",
         )
     if check:
-        _require(actor, locked.campus, INSPECT)
-    reason = _require_reason(reason, "void_reason", 200)
+        require_actor_perm(actor, locked.campus, INSPECT, system_allowed=True)
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.status = HygieneProblem.Status.VOID
     locked.void_reason = reason
@@ -1148,7 +1117,7 @@ def greening_area_save(*, actor, campus, data, area=None):
     if is_new:
         area, before = GreeningArea(campus=campus), None
     else:
-        area = _lock(area)
+        area = lock_for_update(area)
         before = audit.snapshot(area)
     kind_before = area.kind
     for name, value in data.items():
@@ -1199,7 +1168,7 @@ def greening_generate_tasks(*, actor, area, kinds=None):
     from houqin.core import routine_library
     from houqin.core.routines import library_template, routine_template_create
 
-    area = _lock(area)
+    area = lock_for_update(area)
     if not area.is_active:
         raise ValidationError(_("The area is not in use; reactivate it first."))
     kinds = list(kinds) if kinds is not None else list(DEFAULT_TASKS.get(area.kind, ()))
@@ -1317,7 +1286,7 @@ def room_use_record(*, actor, campus, data, photos=(), open_repair=False):
                 title=_("Problem in %(room)s after use by %(class)s") % {"room": use.room.name,
                                                                           "class": use.school_class},
                 body=use.problem_note,
-                url=_url("environment:roomuse_detail", campus, pk=use.pk),
+                url=campus_url(campus, "environment:roomuse_detail", pk=use.pk),
                 level="warning",
                 event="environment.room_problem",
             )  # fmt: skip
@@ -1327,7 +1296,7 @@ def room_use_record(*, actor, campus, data, photos=(), open_repair=False):
 @transaction.atomic
 def room_use_open_repair(*, actor, use):
     """Open a repair request (maintenance module) for the problem found after a use."""
-    locked = _lock(use)
+    locked = lock_for_update(use)
     if locked.condition != RoomUse.Condition.PROBLEM or locked.status != RoomUse.Status.RECORDED:
         raise ValidationError(_("Only a recorded use with a problem can open a repair."))
     if locked.follow_up_id:
@@ -1335,7 +1304,7 @@ def room_use_open_repair(*, actor, use):
     create = repairs_available()
     if create is None:
         raise ValidationError(_("Repair requests are not available on this installation."))
-    perms = _perms(actor, locked.campus)
+    perms = actor_perms(actor, locked.campus, none_for_system=True)
     if perms is not None and "maintenance.report_repairs" not in perms:
         raise PermissionDenied(_("You may not report repairs."))
     repair = create(
@@ -1357,7 +1326,7 @@ def room_use_open_repair(*, actor, use):
 def may_void_use(actor, use, perms=None):
     if actor is None or use.status != RoomUse.Status.RECORDED:
         return False
-    perms = perms if perms is not None else (_perms(actor, use.campus) or set())
+    perms = perms if perms is not None else actor_perms(actor, use.campus)
     return MANAGE in perms or ("environment.record_room_use" in perms and use.recorded_by_id == actor.pk)
 
 
@@ -1365,12 +1334,12 @@ def may_void_use(actor, use, perms=None):
 def room_use_void(*, actor, use, reason, now=None):
     """An entry logged by mistake is voided with a reason (by whoever logged it or a
     leader); it stays in the log."""
-    locked = _lock(use)
+    locked = lock_for_update(use)
     if locked.status != RoomUse.Status.RECORDED:
         raise ValidationError(_("This entry is already void."))
     if getattr(actor, "is_authenticated", False) and not may_void_use(actor, locked):
         raise PermissionDenied(_("Only the person who logged the use or a leader can void it."))
-    reason = _require_reason(reason, "void_reason", 200)
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.status = RoomUse.Status.VOID
     locked.void_reason = reason
@@ -1400,7 +1369,7 @@ def dormitory_inspect(*, actor, campus, room, kind, results, note="", photos=(),
     each item key to ``{"passed": bool, "note": str, "hazard": bool}``; every item needs
     its answer. A failed electrical or fire item opens a hazard (safety module) unless
     ``hazard`` is False for it or ``open_hazards`` is off."""
-    _require(actor, campus, "environment.inspect_dormitories")
+    require_actor_perm(actor, campus, "environment.inspect_dormitories", system_allowed=True)
     checklist = dormitory_checklist(kind)
     if not checklist:
         raise ValidationError({"kind": _("Choose the kind of room.")})
@@ -1456,7 +1425,7 @@ def dormitory_inspect(*, actor, campus, room, kind, results, note="", photos=(),
             )
             % {"room": room, "n": len(failed)},
             body="；".join(r[3] for r in failed)[:500],
-            url=_url("environment:dorm_detail", campus, pk=inspection.pk),
+            url=campus_url(campus, "environment:dorm_detail", pk=inspection.pk),
             level="warning",
             event="environment.dormitory_failed",
         )
@@ -1480,7 +1449,7 @@ def dormitory_open_hazard(*, actor, result):
         raise ValidationError(_("Only a failed electrical or fire item opens a hazard."))
     if result.hazard_id:
         raise ValidationError(_("A hazard was already opened for this item."))
-    _require(actor, inspection.campus, "safety.report_hazards")
+    require_actor_perm(actor, inspection.campus, "safety.report_hazards", system_allowed=True)
     room = inspection.room
     description = f"宿舍检查（{room}）：{result.label}" + (f" — {result.note}" if result.note else "")
     hazard = safety.hazard_report(
@@ -1507,11 +1476,11 @@ def dormitory_open_hazard(*, actor, result):
 
 @transaction.atomic
 def dormitory_void(*, actor, inspection, reason, now=None):
-    locked = _lock(inspection)
-    _require(actor, locked.campus, "environment.inspect_dormitories")
+    locked = lock_for_update(inspection)
+    require_actor_perm(actor, locked.campus, "environment.inspect_dormitories", system_allowed=True)
     if locked.status != DormitoryInspection.Status.RECORDED:
         raise ValidationError(_("This inspection is already void."))
-    reason = _require_reason(reason, "void_reason", 200)
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.status = DormitoryInspection.Status.VOID
     locked.void_reason = reason

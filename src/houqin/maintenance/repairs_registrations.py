@@ -5,7 +5,6 @@ Imported from :mod:`houqin.maintenance.registrations`."""
 
 import dataclasses
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from houqin.core import dashboard, demo, navigation, routine_library
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.qr import register_qr_action
 from houqin.core.roles import Role
 from houqin.core.routine_library import LibraryItem as I  # noqa: N817
@@ -150,13 +150,6 @@ _register_asset_panel()
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover
-        return ""
-
-
 def _label(repair):
     return f"{repair.number} {repair.place} · {repair.short_description}".strip()
 
@@ -171,7 +164,7 @@ def to_dispatch_card(request):
     if not count:
         return []
     items = [
-        (_label(r), _url(request, "maintenance:repair_detail", pk=r.pk))
+        (_label(r), request_url(request, "maintenance:repair_detail", pk=r.pk))
         for r in qs.select_related("room", "building").order_by("reported_at", "id")[:ITEMS]
     ]
     urgent = qs.filter(urgency__in=["urgent", "safety"]).exists()
@@ -179,7 +172,7 @@ def to_dispatch_card(request):
         Attention(
             title=_("Repairs to dispatch"),
             count=count,
-            url=_url(request, "maintenance:repair_list") + "?status=reported",
+            url=request_url(request, "maintenance:repair_list") + "?status=reported",
             level="danger" if urgent else "warning",
             items=items,
         )
@@ -201,14 +194,14 @@ def overdue_card(request):
             (
                 _("%(what)s · %(who)s · %(hours)s h late")
                 % {"what": _label(o.request), "who": o.assignee_display, "hours": hours},
-                _url(request, "maintenance:repair_detail", pk=o.request_id),
+                request_url(request, "maintenance:repair_detail", pk=o.request_id),
             )
         )
     return [
         Attention(
             title=_("Overdue work orders"),
             count=count,
-            url=_url(request, "maintenance:workorder_list") + "?overdue=1",
+            url=request_url(request, "maintenance:workorder_list") + "?overdue=1",
             level="danger",
             detail=_("Not done by their due time (当天修复)."),
             items=items,
@@ -224,14 +217,14 @@ def reopened_card(request):
     if not count:
         return []
     items = [
-        (f"{_label(o.request)} · {o.returned_reason}", _url(request, "maintenance:repair_detail", pk=o.request_id))
+        (f"{_label(o.request)} · {o.returned_reason}", request_url(request, "maintenance:repair_detail", pk=o.request_id))
         for o in qs.select_related("request", "request__room", "request__building").order_by("due_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Repairs sent back"),
             count=count,
-            url=_url(request, "maintenance:workorder_list") + "?reopened=1",
+            url=request_url(request, "maintenance:workorder_list") + "?reopened=1",
             level="warning",
             items=items,
         )
@@ -252,7 +245,7 @@ def my_orders_card(request):
     items = [
         (
             f"{_label(o.request)} · {timezone.localtime(o.due_at):%m-%d %H:%M}",
-            _url(request, "maintenance:repair_detail", pk=o.request_id),
+            request_url(request, "maintenance:repair_detail", pk=o.request_id),
         )
         for o in qs.select_related("request", "request__room", "request__building").order_by("due_at", "id")[:ITEMS]
     ]
@@ -260,7 +253,7 @@ def my_orders_card(request):
         Attention(
             title=_("My work orders"),
             count=count,
-            url=_url(request, "maintenance:workorder_list") + "?mine=1",
+            url=request_url(request, "maintenance:workorder_list") + "?mine=1",
             level="warning",
             items=items,
         )
@@ -279,14 +272,14 @@ def to_sign_off_card(request):
     if not count:
         return []
     items = [
-        (_label(r), _url(request, "maintenance:repair_detail", pk=r.pk))
+        (_label(r), request_url(request, "maintenance:repair_detail", pk=r.pk))
         for r in qs.select_related("room", "building").order_by("reported_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Repairs to check and sign off"),
             count=count,
-            url=_url(request, "maintenance:repair_mine") + "?status=done",
+            url=request_url(request, "maintenance:repair_mine") + "?status=done",
             level="info",
             detail=_("The repair worker reported them done: check and sign (报修人验收签字)."),
             items=items,

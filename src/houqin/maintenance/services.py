@@ -37,7 +37,9 @@ from django.utils.translation import gettext_lazy
 from houqin.core import audit
 from houqin.core.attachments import attachment_add, attachments_for
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms, require_actor_perm
 from houqin.core.roles import Role
+from houqin.core.services import clean_reason
 from houqin.core.settings_registry import campus_setting
 from houqin.maintenance.models import RepairRequest, WorkOrder, WorkOrderPart
 
@@ -55,19 +57,6 @@ VIEW, REPORT, DISPATCH, WORK = (
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return set()
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
-def _require(actor, campus, perm):
-    if perm not in _perms(actor, campus):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def _user(actor):
@@ -118,13 +107,6 @@ def _save(*, actor, obj, before, action, message=""):
 def _clean_text(value, limit=None):
     text = str(value or "").strip()
     return text[:limit] if limit else text
-
-
-def _require_reason(reason, field="reason"):
-    reason = _clean_text(reason, 300)
-    if not reason:
-        raise ValidationError({field: _("Give a reason.")})
-    return reason
 
 
 def _money(value, field):
@@ -257,7 +239,7 @@ def can_work(actor, repair, perms=None, order=None):
         return False
     if repair.status not in RepairRequest.WORK_STATUSES:
         return False
-    perms = perms if perms is not None else _perms(actor, repair.campus)
+    perms = perms if perms is not None else actor_perms(actor, repair.campus)
     if WORK not in perms:
         return False
     order = order if order is not None else getattr(repair, "work_order", None)
@@ -283,7 +265,7 @@ def can_sign_off(actor, repair, perms=None, order=None):
         return False
     if repair.reporter_id == actor.pk:
         return True
-    perms = perms if perms is not None else _perms(actor, repair.campus)
+    perms = perms if perms is not None else actor_perms(actor, repair.campus)
     return DISPATCH in perms and not reporter_can_sign(repair, order)
 
 
@@ -407,7 +389,7 @@ REPAIR_EDIT_FIELDS = ("room", "building", "asset", "place_text", "category", "ur
 @transaction.atomic
 def repair_update(*, actor, repair, data):
     """A leader corrects the place, category, urgency or description of an open request."""
-    _require(actor, repair.campus, DISPATCH)
+    require_actor_perm(actor, repair.campus, DISPATCH)
     locked = _lock(repair)
     if locked.status not in RepairRequest.ACTIVE_STATUSES:
         raise ValidationError(_("A closed or cancelled request cannot be edited."), code="repair_closed")
@@ -449,7 +431,7 @@ def repair_dispatch(
     """Dispatch a request to an in-house repair worker (``worker``) or a contractor (name,
     phone, optional supplier) with a due time; a dispatched or started one may be given
     to someone else. The worker and the reporter are told; an asset goes under repair."""
-    _require(actor, repair.campus, DISPATCH)
+    require_actor_perm(actor, repair.campus, DISPATCH)
     locked = _lock(repair)
     if locked.status not in RepairRequest.OPEN_STATUSES:
         raise ValidationError(
@@ -463,7 +445,7 @@ def repair_dispatch(
         raise ValidationError(_("Give the job to a repair worker or to a contractor, not both."))
     if worker is None and not (contractor_name or supplier is not None):
         raise ValidationError({"worker": _("Choose the repair worker or name a contractor.")})
-    if worker is not None and WORK not in _perms(worker, locked.campus):
+    if worker is not None and WORK not in actor_perms(worker, locked.campus):
         raise ValidationError({"worker": _("%(who)s does not carry out repairs on this campus.") % {"who": worker}})
     order = _order(locked)
     is_new = order is None
@@ -663,7 +645,7 @@ def work_order_add_part(
 def work_order_void_part(*, actor, part, reason, now=None):
     """A part line entered by mistake is voided with a reason (the line stays); the stock
     issue of a part taken from the warehouse is reversed (冲销), so it is back in stock."""
-    reason = _require_reason(reason, "void_reason")[:200]
+    reason = clean_reason(reason, field="void_reason")
     part = WorkOrderPart._base_manager.select_for_update().select_related("work_order", "stock_move").get(pk=part.pk)
     locked, order = _work_order_for(actor, part.work_order.request)
     if part.voided_at is not None:
@@ -801,7 +783,7 @@ def repair_send_back(*, actor, repair, reason, phone="", now=None):
         )
     order = _order(locked)
     _check_signer(actor, locked, order, phone)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason, limit=300)
     now = now or timezone.now()
     before = audit.snapshot(order)
     order.reopened_count += 1
@@ -833,14 +815,14 @@ def repair_cancel(*, actor, repair, reason, now=None):
     """A leader cancels a request not yet done (a duplicate, a prank from a label, no
     longer needed) with a reason; it stays in the ledger. An asset put under repair gets
     its former status back."""
-    _require(actor, repair.campus, DISPATCH)
+    require_actor_perm(actor, repair.campus, DISPATCH)
     locked = _lock(repair)
     if locked.status not in RepairRequest.OPEN_STATUSES:
         raise ValidationError(
             _("Only a repair not yet done can be cancelled (it is %(status)s).") % {"status": locked.get_status_display()},
             code="repair_status",
         )
-    reason = _require_reason(reason, "cancel_reason")
+    reason = clean_reason(reason, field="cancel_reason", limit=300)
     now = now or timezone.now()
     order = _order(locked)
     before = audit.snapshot(locked)

@@ -5,7 +5,6 @@ models, dashboard cards, the public disclosure section and demo data. Imported f
 import datetime as dt
 from decimal import Decimal
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from houqin.core import approvals, dashboard, demo, disclosure, navigation
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.roles import Role
 from houqin.core.settings_registry import Setting, campus_setting
 from houqin.core.settings_registry import register as register_setting
@@ -92,13 +92,6 @@ register_attachable("procurement.Supplier", "procurement.view_suppliers", "procu
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
-
-
 @dashboard.register("procurement.my_requests", "procurement.request_purchases", order=50)
 def my_requests_card(request):
     """The user's purchase requests waiting for approval, or sent back to them (2 queries)."""
@@ -115,7 +108,7 @@ def my_requests_card(request):
     items = [
         (
             f"{r.number} {r.title} · {r.get_status_display()}",
-            _url(request, "procurement:purchase_detail", pk=r.pk),
+            request_url(request, "procurement:purchase_detail", pk=r.pk),
         )
         for r in qs.order_by("-created_at", "-id")[:ITEMS]
     ]
@@ -123,7 +116,7 @@ def my_requests_card(request):
         Attention(
             title=_("My purchase requests in progress"),
             count=count,
-            url=_url(request, "procurement:purchase_list") + "?mine=on",
+            url=request_url(request, "procurement:purchase_list") + "?mine=on",
             level="info",
             detail=_("Waiting for approval, or rejected and waiting for you."),
             items=items,
@@ -143,7 +136,7 @@ def to_order_card(request):
     items = [
         (
             f"{r.number} {r.title} · {r.estimated_total} 元",
-            _url(request, "procurement:purchase_detail", pk=r.pk),
+            request_url(request, "procurement:purchase_detail", pk=r.pk),
         )
         for r in qs.order_by("needed_by", "id")[:ITEMS]
     ]
@@ -151,7 +144,7 @@ def to_order_card(request):
         Attention(
             title=_("Approved purchases to compare and order"),
             count=count,
-            url=_url(request, "procurement:purchase_list") + "?status=approved",
+            url=request_url(request, "procurement:purchase_list") + "?status=approved",
             level="warning",
             items=items,
         )
@@ -176,12 +169,12 @@ def awaiting_delivery_card(request):
             label += " · " + (_("due %(date)s") if not late else _("late since %(date)s")) % {
                 "date": o.expected_delivery.strftime("%m-%d")
             }
-        items.append((label, _url(request, "procurement:order_detail", pk=o.pk)))
+        items.append((label, request_url(request, "procurement:order_detail", pk=o.pk)))
     return [
         Attention(
             title=_("Orders awaiting delivery"),
             count=count,
-            url=_url(request, "procurement:order_list") + "?open=on",
+            url=request_url(request, "procurement:order_list") + "?open=on",
             level="info",
             items=items,
         )
@@ -202,7 +195,7 @@ def second_signer_card(request):
     items = [
         (
             f"{a.number} · {a.order.number} {a.order.supplier} · {a.recorded_by.display_name}",
-            _url(request, "procurement:acceptance_detail", pk=a.pk),
+            request_url(request, "procurement:acceptance_detail", pk=a.pk),
         )
         for a in qs.select_related("order__supplier", "recorded_by").order_by("delivered_on", "id")[:ITEMS]
     ]
@@ -210,7 +203,7 @@ def second_signer_card(request):
         Attention(
             title=_("Acceptances waiting for a second signer"),
             count=count,
-            url=_url(request, "procurement:acceptance_list") + "?status=pending",
+            url=request_url(request, "procurement:acceptance_list") + "?status=pending",
             level="warning",
             detail=_("A delivery counts only once a second person has confirmed it."),
             items=items,
@@ -230,7 +223,7 @@ def invoices_to_sign_card(request):
     items = [
         (
             f"{i.number} · {i.order.supplier} · {i.amount} 元",
-            _url(request, "procurement:invoice_detail", pk=i.pk),
+            request_url(request, "procurement:invoice_detail", pk=i.pk),
         )
         for i in qs.select_related("order__supplier").order_by("issued_on", "id")[:ITEMS]
     ]
@@ -238,7 +231,7 @@ def invoices_to_sign_card(request):
         Attention(
             title=_("Invoices awaiting your signature"),
             count=count,
-            url=_url(request, "procurement:invoice_list") + "?status=awaiting",
+            url=request_url(request, "procurement:invoice_list") + "?status=awaiting",
             level="warning",
             detail=_("Every invoice is signed by the principal (每张发票都必须由园长签字)."),
             items=items,

@@ -26,13 +26,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min, Sum
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from houqin.core import approvals, audit
 from houqin.core.attachments import attachment_add
+from houqin.core.links import campus_url
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms, require_actor_perm
+from houqin.core.services import lock_for_update
 from houqin.core.settings_registry import campus_setting
 from houqin.procurement.models import (
     Acceptance,
@@ -66,30 +68,6 @@ SIGN_INVOICES = "procurement.sign_invoices"
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _url(name, campus, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - the URLconf always has these
-        return ""
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None:
-        return set()
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
-def _require(actor, campus, perm):
-    if perm not in _perms(actor, campus):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
 
 
 def _sync(original, fresh, fields):
@@ -209,7 +187,7 @@ def supplier_remove(*, actor, supplier) -> str:
 
     from houqin.core.services import object_delete
 
-    supplier = _lock(supplier)
+    supplier = lock_for_update(supplier)
     if not supplier_in_use(supplier):
         try:
             with transaction.atomic():
@@ -229,7 +207,7 @@ def supplier_remove(*, actor, supplier) -> str:
 
 @transaction.atomic
 def supplier_set_active(*, actor, supplier, active: bool):
-    supplier = _lock(supplier)
+    supplier = lock_for_update(supplier)
     if supplier.is_active == bool(active):
         return supplier
     before = audit.snapshot(supplier)
@@ -301,7 +279,7 @@ def purchase_request_save(*, actor, campus, data, lines, purchase_request=None):
         pr = PurchaseRequest(campus=campus, requested_by=actor, status=PurchaseRequest.Status.DRAFT)
         before, lines_before = None, None
     else:
-        pr = _lock(purchase_request)
+        pr = lock_for_update(purchase_request)
         if actor is None or pr.requested_by_id != actor.pk:
             raise PermissionDenied(_("Only the person who raised the request can change it."))
         if pr.status not in PurchaseRequest.EDITABLE_STATUSES:
@@ -352,7 +330,7 @@ def purchase_request_save(*, actor, campus, data, lines, purchase_request=None):
 @transaction.atomic
 def purchase_request_submit(*, actor, purchase_request):
     """Send the request through the approvals engine with its estimated total."""
-    pr = _lock(purchase_request)
+    pr = lock_for_update(purchase_request)
     if actor is None or pr.requested_by_id != actor.pk:
         raise PermissionDenied(_("Only the person who raised the request can submit it."))
     if pr.status not in PurchaseRequest.EDITABLE_STATUSES:
@@ -390,8 +368,8 @@ CANCELLABLE = (*PurchaseRequest.EDITABLE_STATUSES, PurchaseRequest.Status.APPROV
 @transaction.atomic
 def purchase_request_cancel(*, actor, purchase_request, reason):
     """Drop a request that is no longer needed (before anything is ordered)."""
-    pr = _lock(purchase_request)
-    if pr.requested_by_id != getattr(actor, "pk", None) and MANAGE not in _perms(actor, pr.campus):
+    pr = lock_for_update(purchase_request)
+    if pr.requested_by_id != getattr(actor, "pk", None) and MANAGE not in actor_perms(actor, pr.campus):
         raise PermissionDenied(_("Only the requester or a buyer can cancel the request."))
     if pr.status not in CANCELLABLE:
         raise ValidationError(_("Only a draft, rejected, withdrawn or approved request can be cancelled."))
@@ -409,7 +387,7 @@ def purchase_request_cancel(*, actor, purchase_request, reason):
 
 
 def _set_status(obj, status, actor, action):
-    locked = _lock(obj)
+    locked = lock_for_update(obj)
     if locked.status == status:
         return locked
     before = audit.snapshot(locked)
@@ -425,7 +403,7 @@ def purchase_on_approved(obj, approval, actor):
         obj.campus, perm=MANAGE, exclude=[actor],
         title=_("Purchase approved, to be bought: %(title)s") % {"title": str(obj)},
         body=_("Estimated %(amount)s yuan.") % {"amount": obj.estimated_total},
-        url=_url("procurement:purchase_detail", obj.campus, pk=obj.pk), event="procurement.purchase_approved",
+        url=campus_url(obj.campus, "procurement:purchase_detail", pk=obj.pk), event="procurement.purchase_approved",
     )  # fmt: skip
 
 
@@ -479,8 +457,8 @@ def quote_save(
     and the total is their sum; otherwise ``total`` is required. Changing the quotes of a
     request clears a choice already made (it has to be made again on the new figures).
     """
-    pr = _lock(purchase_request)
-    _require(actor, pr.campus, MANAGE)
+    pr = lock_for_update(purchase_request)
+    require_actor_perm(actor, pr.campus, MANAGE)
     _require_buying(pr)
     if supplier is None:
         raise ValidationError({"supplier": _("Choose the supplier.")})
@@ -518,7 +496,7 @@ def quote_save(
         obj = Quote(campus=pr.campus, request=pr, recorded_by=actor)
         before = None
     else:
-        obj = _lock(quote)
+        obj = lock_for_update(quote)
         if obj.request_id != pr.pk:
             raise ValidationError(_("The quote belongs to another request."))
         before = audit.snapshot(obj)
@@ -554,8 +532,8 @@ def quote_save(
 
 @transaction.atomic
 def quote_delete(*, actor, quote):
-    pr = _lock(quote.request)
-    _require(actor, pr.campus, MANAGE)
+    pr = lock_for_update(quote.request)
+    require_actor_perm(actor, pr.campus, MANAGE)
     _require_buying(pr)
     was_chosen = pr.chosen_quote_id == quote.pk
     if was_chosen:
@@ -575,8 +553,8 @@ def cheapest_total(purchase_request):
 @transaction.atomic
 def quote_choose(*, actor, purchase_request, quote, reason=""):
     """Choose the winning quote; a quote that is not the cheapest needs a reason."""
-    pr = _lock(purchase_request)
-    _require(actor, pr.campus, MANAGE)
+    pr = lock_for_update(purchase_request)
+    require_actor_perm(actor, pr.campus, MANAGE)
     _require_buying(pr)
     quote = Quote.objects.filter(pk=quote.pk, request=pr).first()
     if quote is None:
@@ -661,9 +639,9 @@ def purchase_order_create(
     ``prices`` maps request line ids to agreed unit prices; a line left out takes the
     chosen quote's price for it, else the estimate.
     """
-    pr = _lock(purchase_request)
+    pr = lock_for_update(purchase_request)
     campus = pr.campus
-    _require(actor, campus, MANAGE)
+    require_actor_perm(actor, campus, MANAGE)
     if pr.status != PurchaseRequest.Status.APPROVED:
         raise ValidationError(_("Only an approved request can be ordered."), code="not_approved")
     if pr.orders.exclude(status=PurchaseOrder.Status.CANCELLED).exists():
@@ -743,15 +721,15 @@ def purchase_order_create(
         title=_("Ordered: %(title)s") % {"title": str(pr)},
         body=_("Order %(number)s to %(supplier)s, %(total)s yuan.")
         % {"number": order.number, "supplier": supplier, "total": order.total},
-        url=_url("procurement:order_detail", campus, pk=order.pk), event="procurement.order_placed",
+        url=campus_url(campus, "procurement:order_detail", pk=order.pk), event="procurement.order_placed",
     )  # fmt: skip
     return order
 
 
 @transaction.atomic
 def purchase_order_update(*, actor, order, expected_delivery=None, note=None):
-    order = _lock(order)
-    _require(actor, order.campus, MANAGE)
+    order = lock_for_update(order)
+    require_actor_perm(actor, order.campus, MANAGE)
     if order.status == PurchaseOrder.Status.CANCELLED:
         raise ValidationError(_("The order was cancelled."))
     before = audit.snapshot(order)
@@ -764,8 +742,8 @@ def purchase_order_update(*, actor, order, expected_delivery=None, note=None):
 @transaction.atomic
 def purchase_order_cancel(*, actor, order, reason):
     """Cancel an order nothing has been delivered against; the request is approved again."""
-    locked = _lock(order)
-    _require(actor, locked.campus, MANAGE)
+    locked = lock_for_update(order)
+    require_actor_perm(actor, locked.campus, MANAGE)
     if locked.status != PurchaseOrder.Status.ORDERED:
         raise ValidationError(_("Only an order with nothing received yet can be cancelled."))
     if locked.acceptances.exclude(status=Acceptance.Status.VOID).exists():
@@ -779,7 +757,7 @@ def purchase_order_cancel(*, actor, order, reason):
     locked.status = PurchaseOrder.Status.CANCELLED
     locked.cancel_reason = reason
     _save_transition(actor=actor, obj=locked, before=before, action="cancel", message=reason)
-    pr = _lock(locked.request)
+    pr = lock_for_update(locked.request)
     before = audit.snapshot(pr)
     pr.status = PurchaseRequest.Status.APPROVED
     _save_transition(actor=actor, obj=pr, before=before, action="order_cancelled", message=reason)
@@ -827,9 +805,9 @@ def acceptance_record(
 ):  # fmt: skip
     """The first signer records a delivery: per order line what was delivered, what is
     accepted and its quality. Nothing takes effect until another person confirms."""
-    order = _lock(order)
+    order = lock_for_update(order)
     campus = order.campus
-    _require(actor, campus, ACCEPT)
+    require_actor_perm(actor, campus, ACCEPT)
     if not order.is_open:
         raise ValidationError(_("Deliveries are recorded against an open order."), code="order_closed")
     order_lines = {ln.pk: ln for ln in PurchaseOrderLine.objects.select_for_update().filter(order=order)}
@@ -943,7 +921,7 @@ def acceptance_record(
         title=_("Second signature needed: acceptance %(number)s") % {"number": acceptance.number},
         body=_("%(who)s recorded a delivery of order %(order)s from %(supplier)s.")
         % {"who": actor, "order": order.number, "supplier": order.supplier},
-        url=_url("procurement:acceptance_detail", campus, pk=acceptance.pk), event="procurement.acceptance_recorded",
+        url=campus_url(campus, "procurement:acceptance_detail", pk=acceptance.pk), event="procurement.acceptance_recorded",
     )  # fmt: skip
     return acceptance
 
@@ -996,9 +974,9 @@ def acceptance_confirm(*, actor, acceptance):
     from houqin.assets.services import asset_create
     from houqin.procurement.warehouse_services import stock_receive
 
-    locked = _lock(acceptance)
+    locked = lock_for_update(acceptance)
     campus = locked.campus
-    _require(actor, campus, ACCEPT)
+    require_actor_perm(actor, campus, ACCEPT)
     if locked.status != Acceptance.Status.PENDING:
         raise ValidationError(
             _("This acceptance is no longer waiting for a signature (%(status)s).")
@@ -1009,7 +987,7 @@ def acceptance_confirm(*, actor, acceptance):
         raise PermissionDenied(
             _("You recorded this delivery; the second signature must come from another person.")
         )
-    order = _lock(locked.order)
+    order = lock_for_update(locked.order)
     order_lines = {ln.pk: ln for ln in PurchaseOrderLine.objects.select_for_update().filter(order=order)}
     lines = list(
         locked.lines.select_related("order_line__item", "order_line__asset_category", "room", "custodian")
@@ -1070,7 +1048,7 @@ def acceptance_confirm(*, actor, acceptance):
         campus, users=[locked.recorded_by, order.request.requested_by], exclude=[actor],
         title=_("Acceptance %(number)s confirmed") % {"number": locked.number},
         body=_("Order %(order)s: %(status)s.") % {"order": order.number, "status": order.get_status_display()},
-        url=_url("procurement:acceptance_detail", campus, pk=locked.pk), event="procurement.acceptance_confirmed",
+        url=campus_url(campus, "procurement:acceptance_detail", pk=locked.pk), event="procurement.acceptance_confirmed",
     )  # fmt: skip
     locked.created_assets = created_assets
     return locked
@@ -1094,8 +1072,8 @@ def _refresh_order_status(order, actor):
 @transaction.atomic
 def acceptance_void(*, actor, acceptance, reason):
     """Void an acceptance still waiting for its second signer (wrong count, refused goods)."""
-    locked = _lock(acceptance)
-    _require(actor, locked.campus, ACCEPT)
+    locked = lock_for_update(acceptance)
+    require_actor_perm(actor, locked.campus, ACCEPT)
     if locked.status != Acceptance.Status.PENDING:
         raise ValidationError(_("Only an acceptance waiting for its second signer can be voided."))
     reason = _text(reason, 300)
@@ -1110,7 +1088,7 @@ def acceptance_void(*, actor, acceptance, reason):
         _notify(
             locked.campus, users=[locked.recorded_by],
             title=_("Acceptance %(number)s was voided") % {"number": locked.number}, body=reason,
-            url=_url("procurement:acceptance_detail", locked.campus, pk=locked.pk), level="warning",
+            url=campus_url(locked.campus, "procurement:acceptance_detail", pk=locked.pk), level="warning",
             event="procurement.acceptance_voided",
         )  # fmt: skip
     return locked
@@ -1122,9 +1100,9 @@ def acceptance_void(*, actor, acceptance, reason):
 @transaction.atomic
 def invoice_record(*, actor, order, number, issued_on, amount, note="", scans=()):
     """Record the supplier's invoice against the order; it waits for the principal's signature."""
-    order = _lock(order)
+    order = lock_for_update(order)
     campus = order.campus
-    _require(actor, campus, RECORD_INVOICES)
+    require_actor_perm(actor, campus, RECORD_INVOICES)
     if order.status == PurchaseOrder.Status.CANCELLED:
         raise ValidationError(_("The order was cancelled."))
     number = _text(number, 40)
@@ -1146,7 +1124,7 @@ def invoice_record(*, actor, order, number, issued_on, amount, note="", scans=()
         title=_("Invoice to sign: %(number)s") % {"number": invoice.number},
         body=_("%(supplier)s, %(amount)s yuan, order %(order)s.")
         % {"supplier": order.supplier, "amount": invoice.amount, "order": order.number},
-        url=_url("procurement:invoice_detail", campus, pk=invoice.pk), event="procurement.invoice_recorded",
+        url=campus_url(campus, "procurement:invoice_detail", pk=invoice.pk), event="procurement.invoice_recorded",
     )  # fmt: skip
     return invoice
 
@@ -1154,8 +1132,8 @@ def invoice_record(*, actor, order, number, issued_on, amount, note="", scans=()
 @transaction.atomic
 def invoice_sign(*, actor, invoice, note=""):
     """The principal signs the invoice off (每张发票都必须由园长签字)."""
-    locked = _lock(invoice)
-    _require(actor, locked.campus, SIGN_INVOICES)
+    locked = lock_for_update(invoice)
+    require_actor_perm(actor, locked.campus, SIGN_INVOICES)
     if locked.status != Invoice.Status.AWAITING:
         raise ValidationError(
             _("This invoice is not waiting for a signature (%(status)s).")
@@ -1175,8 +1153,8 @@ def invoice_sign(*, actor, invoice, note=""):
 @transaction.atomic
 def invoice_void(*, actor, invoice, reason):
     """Void a wrongly recorded invoice that has not been signed yet."""
-    locked = _lock(invoice)
-    perms = _perms(actor, locked.campus)
+    locked = lock_for_update(invoice)
+    perms = actor_perms(actor, locked.campus)
     if RECORD_INVOICES not in perms and SIGN_INVOICES not in perms:
         raise PermissionDenied(_("You do not have permission to do this."))
     if locked.status != Invoice.Status.AWAITING:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from houqin.core import approvals
 from houqin.core.demo import MAIN_CODE, WEST_CODE
+from houqin.core.links import campus_url
 from houqin.core.services import object_save
 from houqin.procurement import warehouse_services as services
 from houqin.procurement.models import Item, ItemCategory, Requisition, StockLocation
@@ -298,7 +299,7 @@ def _main(ctx, campus, today):
     from houqin.core.notifications import mark_read
 
     open_urls = [
-        services._url("procurement:requisition_detail", campus, pk=pk)
+        campus_url(campus, "procurement:requisition_detail", pk=pk)
         for pk in Requisition.objects.filter(campus=campus, status__in=Requisition.OPEN_STATUSES).values_list(
             "pk", flat=True
         )

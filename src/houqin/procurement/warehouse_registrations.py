@@ -1,13 +1,13 @@
 """Registrations of the warehouse (库房): menu, approval kind, attachable models, dashboard
 cards and demo data. Imported from :mod:`houqin.procurement.registrations`."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from houqin.core import approvals, dashboard, demo, navigation
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.roles import Role
 from houqin.core.settings_registry import Setting
 from houqin.core.settings_registry import register as register_setting
@@ -98,13 +98,6 @@ register_attachable(
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
-
-
 @dashboard.register("procurement.low_stock", "procurement.manage_stock", order=50)
 def low_stock_card(request):
     """Items at or below their reorder level (1 query)."""
@@ -120,7 +113,7 @@ def low_stock_card(request):
                 "unit": it.unit,
                 "level": services._fmt(it.reorder_level),
             },
-            _url(request, "procurement:item_detail", pk=it.pk),
+            request_url(request, "procurement:item_detail", pk=it.pk),
         )
         for it in rows[:ITEMS]
     ]
@@ -128,7 +121,7 @@ def low_stock_card(request):
         Attention(
             title=_("Items to reorder"),
             count=len(rows),
-            url=_url(request, "procurement:to_order"),
+            url=request_url(request, "procurement:to_order"),
             level="warning",
             detail=_("At or below their reorder level."),
             items=items,
@@ -146,14 +139,14 @@ def requisitions_to_issue_card(request):
     if not count:
         return []
     items = [
-        (f"{r.number} {r.recipient}", _url(request, "procurement:requisition_detail", pk=r.pk))
+        (f"{r.number} {r.recipient}", request_url(request, "procurement:requisition_detail", pk=r.pk))
         for r in qs.select_related("school_class").order_by("requested_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Requisitions to issue"),
             count=count,
-            url=_url(request, "procurement:requisition_list") + "?status=open",
+            url=request_url(request, "procurement:requisition_list") + "?status=open",
             level="info",
             items=items,
         )

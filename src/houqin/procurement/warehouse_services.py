@@ -32,11 +32,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from houqin.core import approvals, audit
+from houqin.core.links import campus_url
 from houqin.core.numbering import next_number
 from houqin.core.roles import Role
 from houqin.procurement.models import (
@@ -63,13 +63,6 @@ Kind = StockMove.Kind
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _url(name, campus, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - the URLconf always has these
-        return ""
 
 
 def _quantity(value, *, label=None, allow_negative=False, allow_zero=False):
@@ -295,7 +288,7 @@ def _notify_reorder(item, total):
             "level": _fmt(item.reorder_level),
             "qty": _fmt(item.reorder_quantity),
         },
-        url=_url("procurement:item_detail", campus, pk=item.pk),
+        url=campus_url(campus, "procurement:item_detail", pk=item.pk),
         level="warning",
         event="procurement.reorder",
     )
@@ -584,7 +577,7 @@ def _notify_ready(requisition, actor):
             recipients=recipients,
             title=_("Requisition %(number)s to issue") % {"number": requisition.number},
             body=_("For %(recipient)s.") % {"recipient": requisition.recipient},
-            url=_url("procurement:requisition_detail", requisition.campus, pk=requisition.pk),
+            url=campus_url(requisition.campus, "procurement:requisition_detail", pk=requisition.pk),
             event="procurement.requisition_ready",
         )
 

@@ -21,14 +21,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from houqin.core import audit, notifications
 from houqin.core.attachments import attachment_add
+from houqin.core.links import campus_url
 from houqin.core.roles import Role
-from houqin.core.services import object_delete, object_save
+from houqin.core.services import lock_for_update, object_delete, object_save
 from houqin.safety.models import LateChildFlag, PickupPerson, PickupRelease, Visitor, WatchEntry
 
 logger = logging.getLogger(__name__)
@@ -62,17 +62,6 @@ def gate_delete(*, actor, instance, message=""):
             _("“%(obj)s” cannot be deleted because other records refer to it; switch it off instead.")
             % {"obj": instance}
         )
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
-
-
-def _url(campus, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - URLs always installed
-        return ""
 
 
 def _now_local(now=None):
@@ -225,7 +214,7 @@ def visitor_register(
         attachment_add(
             actor=actor, obj=visitor, uploaded_file=photo, kind="photo", caption=_("Visitor photo")
         )
-    detail = _url(campus, "safety:visitor_detail", pk=visitor.pk)
+    detail = campus_url(campus, "safety:visitor_detail", pk=visitor.pk)
     if matches:
         audit.record(
             actor=actor,
@@ -263,7 +252,7 @@ def visitor_register(
             recipients=[visitor.host],
             title=title,
             body=body,
-            url=_url(campus, "safety:visitor_confirm", pk=visitor.pk),
+            url=campus_url(campus, "safety:visitor_confirm", pk=visitor.pk),
             level=level,
             event="safety.visitor_arrived",
             webhook=False,
@@ -300,7 +289,7 @@ def may_answer_for_visit(request, visitor) -> bool:
 @transaction.atomic
 def visitor_confirm(*, actor, visitor, by_phone=False):
     """Confirm a waiting visitor's entry: by the host in Houqin, or by the guard after a call."""
-    fresh = _lock(visitor)
+    fresh = lock_for_update(visitor)
     if fresh.is_voided:
         raise ValidationError(_("This entry has been voided."))
     if fresh.status != Visitor.Status.WAITING:
@@ -325,7 +314,7 @@ def visitor_refuse(*, actor, visitor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"refusal_reason": _("Give the reason for refusing the visitor.")})
-    fresh = _lock(visitor)
+    fresh = lock_for_update(visitor)
     if fresh.is_voided:
         raise ValidationError(_("This entry has been voided."))
     if fresh.status != Visitor.Status.WAITING:
@@ -341,7 +330,7 @@ def visitor_refuse(*, actor, visitor, reason):
             recipients=[fresh.registered_by],
             title=_("Visitor %(name)s refused by %(actor)s") % {"name": fresh.name, "actor": actor},
             body=reason,
-            url=_url(fresh.campus, "safety:visitor_detail", pk=fresh.pk),
+            url=campus_url(fresh.campus, "safety:visitor_detail", pk=fresh.pk),
             level="warning",
             event="safety.visitor_refused",
             webhook=False,
@@ -353,7 +342,7 @@ def visitor_refuse(*, actor, visitor, reason):
 @transaction.atomic
 def visitor_sign_out(*, actor, visitor, at=None):
     """The visitor leaves: time out (now by default)."""
-    fresh = _lock(visitor)
+    fresh = lock_for_update(visitor)
     if fresh.is_voided:
         raise ValidationError(_("This entry has been voided."))
     if fresh.status not in Visitor.ON_CAMPUS:
@@ -373,7 +362,7 @@ def visitor_void(*, actor, visitor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"void_reason": _("Give the reason for voiding the entry.")})
-    fresh = _lock(visitor)
+    fresh = lock_for_update(visitor)
     if fresh.is_voided:
         raise ValidationError(_("This entry has already been voided."))
     before = audit.snapshot(fresh)
@@ -565,7 +554,7 @@ def released_today(campus, day=None):
 def _notify_refusal(release, actor):
     child = release.child
     campus = child.campus
-    url = _url(campus, "safety:release_detail", pk=release.pk)
+    url = campus_url(campus, "safety:release_detail", pk=release.pk)
     title = _("Pickup refused: %(child)s — %(person)s") % {"child": child.name, "person": release.person_name}
     body = _("%(reason)s. Recorded by %(actor)s at the gate.") % {
         "reason": release.get_reason_display(),
@@ -689,7 +678,7 @@ def pickup_release_void(*, actor, release, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"void_reason": _("Give the reason for voiding the entry.")})
-    fresh = _lock(release)
+    fresh = lock_for_update(release)
     if fresh.is_voided:
         raise ValidationError(_("This entry has already been voided."))
     before = audit.snapshot(fresh)
@@ -776,7 +765,7 @@ def flag_visitors_after_closing(now=None) -> str:
                 roles=[Role.GUARD, Role.DUTY_ADMIN],
                 title=_("%(n)s visitor(s) still on campus after closing time") % {"n": len(rows)},
                 body=names,
-                url=_url(campus, "safety:visitor_onsite"),
+                url=campus_url(campus, "safety:visitor_onsite"),
                 level="warning",
                 event="safety.visitors_after_closing",
             )
@@ -814,7 +803,7 @@ def flag_children_after_closing(now=None) -> str:
                 after={"day": day.isoformat(), "children": [c.pk for c in children]},
                 message="、".join(c.name for c in children[:20]),
             )
-            url = _url(campus, "safety:pickup_release")
+            url = campus_url(campus, "safety:pickup_release")
             by_teacher = {}
             for child in children:
                 teacher = child.school_class.head_teacher if child.school_class_id else None
@@ -864,7 +853,7 @@ def visitors_on_campus_card(request):
         (
             f"{timezone.localtime(v.time_in):%H:%M} {v.name}"
             + (f" · {v.organization}" if v.organization else ""),
-            _url(request.campus, "safety:visitor_detail", pk=v.pk),
+            campus_url(request.campus, "safety:visitor_detail", pk=v.pk),
         )
         for v in qs.order_by("time_in")[:CARD_ITEMS]
     ]
@@ -875,7 +864,7 @@ def visitors_on_campus_card(request):
         Attention(
             title=_("Visitors on campus now"),
             count=count,
-            url=_url(request.campus, "safety:visitor_onsite"),
+            url=campus_url(request.campus, "safety:visitor_onsite"),
             level="danger" if late else "info",
             detail=detail,
             items=items,
@@ -895,7 +884,7 @@ def my_visitors_card(request):
         return []
     items = [
         (f"{v.name}" + (f" · {v.organization}" if v.organization else ""),
-         _url(request.campus, "safety:visitor_confirm", pk=v.pk))
+         campus_url(request.campus, "safety:visitor_confirm", pk=v.pk))
         for v in qs.order_by("time_in")[:CARD_ITEMS]
     ]  # fmt: skip
     return [
@@ -923,14 +912,14 @@ def children_after_closing_card(request):
         return []
     items = [
         (f"{c.name} · {c.school_class.name if c.school_class_id else ''}",
-         _url(campus, "safety:pickup_release") + f"?child={c.pk}")
+         campus_url(campus, "safety:pickup_release") + f"?child={c.pk}")
         for c in qs.select_related("school_class").order_by("school_class__sort_order", "name")[:CARD_ITEMS]
     ]  # fmt: skip
     return [
         Attention(
             title=_("Children still on campus after closing time"),
             count=count,
-            url=_url(campus, "safety:pickup_release") + "?still=1",
+            url=campus_url(campus, "safety:pickup_release") + "?still=1",
             level="danger",
             items=items,
         )

@@ -2,7 +2,6 @@
 cards, tick jobs, approval kinds, attachable models, room-QR actions, the routines fail
 action and demo data. Imported from :mod:`houqin.safety.registrations`."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from houqin.core import approvals, dashboard, demo, navigation, ticks
 from houqin.core.attachables import register_attachable
 from houqin.core.dashboard import Attention
+from houqin.core.links import request_url
 from houqin.core.qr import register_qr_action
 from houqin.core.roles import Role
 from houqin.core.settings_registry import Setting
@@ -121,13 +121,6 @@ def hazard_escalation(now) -> str:
 ITEMS = 5
 
 
-def _url(request, name, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
-    except NoReverseMatch:
-        return ""
-
-
 @dashboard.register("safety.overdue_hazards", "safety.view_hazards", order=30)
 def overdue_hazards_card(request):
     """Overdue hazards of the campus (2 queries)."""
@@ -140,7 +133,7 @@ def overdue_hazards_card(request):
         (
             _("%(number)s %(what)s · %(days)s days overdue")
             % {"number": h.number, "what": h.short_description, "days": (today - h.deadline).days},
-            _url(request, "safety:hazard_detail", pk=h.pk),
+            request_url(request, "safety:hazard_detail", pk=h.pk),
         )
         for h in qs.select_related("room").order_by("deadline", "id")[:ITEMS]
     ]
@@ -148,7 +141,7 @@ def overdue_hazards_card(request):
         Attention(
             title=_("Overdue hazards"),
             count=count,
-            url=_url(request, "safety:hazard_list") + "?overdue=1",
+            url=request_url(request, "safety:hazard_list") + "?overdue=1",
             level="danger",
             detail=_("Not rectified by their deadline (限时整改)."),
             items=items,
@@ -168,7 +161,7 @@ def my_hazards_card(request):
     items = [
         (
             f"{h.number} {h.short_description} · {h.deadline:%m-%d}",
-            _url(request, "safety:hazard_detail", pk=h.pk),
+            request_url(request, "safety:hazard_detail", pk=h.pk),
         )
         for h in qs.order_by("deadline", "id")[:ITEMS]
     ]
@@ -176,7 +169,7 @@ def my_hazards_card(request):
         Attention(
             title=_("Hazards for me to rectify"),
             count=count,
-            url=_url(request, "safety:hazard_list") + "?mine=1",
+            url=request_url(request, "safety:hazard_list") + "?mine=1",
             level="warning",
             items=items,
         )
@@ -195,14 +188,14 @@ def hazards_to_verify_card(request):
     if not count:
         return []
     items = [
-        (f"{h.number} {h.short_description}", _url(request, "safety:hazard_detail", pk=h.pk))
+        (f"{h.number} {h.short_description}", request_url(request, "safety:hazard_detail", pk=h.pk))
         for h in qs.order_by("rectified_at", "id")[:ITEMS]
     ]
     return [
         Attention(
             title=_("Rectifications to verify"),
             count=count,
-            url=_url(request, "safety:hazard_list") + "?status=rectified",
+            url=request_url(request, "safety:hazard_list") + "?status=rectified",
             level="info",
             items=items,
         )
@@ -219,7 +212,7 @@ def duty_today_card(request):
         (
             f"{s.get_kind_display()} {s.start_time:%H:%M}–{s.end_time:%H:%M} · {s.person.display_name}"
             + (f" {s.phone}" if s.phone else ""),
-            _url(request, "safety:duty_month"),
+            request_url(request, "safety:duty_month"),
         )
         for s in shifts[:8]
     ]
@@ -227,7 +220,7 @@ def duty_today_card(request):
         Attention(
             title=_("On duty today"),
             count=None,
-            url=_url(request, "safety:duty_month"),
+            url=request_url(request, "safety:duty_month"),
             level="info",
             detail=", ".join(sorted({s.person.display_name for s in shifts})),
             items=items,
@@ -259,7 +252,7 @@ def to_sign_card(request):
     )
     if not agreements and not plans:
         return []
-    url = _url(request, "safety:my_safety")
+    url = request_url(request, "safety:my_safety")
     items = [(_("Sign: %(title)s") % {"title": a.title}, url) for a in agreements[:ITEMS]]
     items += [(_("Read: %(title)s") % {"title": p.title}, url) for p in plans[: max(0, ITEMS - len(items))]]
     return [

@@ -17,14 +17,16 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from houqin.core import approvals, audit
 from houqin.core.attachments import attachment_add, attachments_for
+from houqin.core.links import campus_url
 from houqin.core.numbering import next_number
+from houqin.core.permissions import actor_perms, require_actor_perm
 from houqin.core.roles import Role
+from houqin.core.services import clean_reason, lock_for_update
 from houqin.core.settings_registry import campus_setting
 from houqin.safety.models import (
     ActivityPlan,
@@ -55,30 +57,6 @@ STAFF_ROLES = [
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _url(name, campus, **kwargs):
-    try:
-        return reverse(name, kwargs={"campus": campus.code, **kwargs})
-    except NoReverseMatch:  # pragma: no cover - the URLconf always has these
-        return ""
-
-
-def _perms(actor, campus):
-    from houqin.core.permissions import perms_for_user_on_campus
-
-    if actor is None:
-        return set()
-    return perms_for_user_on_campus(actor, campus)[1]
-
-
-def _require(actor, campus, perm):
-    if perm not in _perms(actor, campus):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _lock(obj):
-    return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
 
 
 def _sync(original, fresh, fields):
@@ -142,7 +120,7 @@ def hazard_default_deadline(campus, severity, start=None):
 
 
 def hazard_url(hazard):
-    return _url("safety:hazard_detail", hazard.campus, pk=hazard.pk)
+    return campus_url(hazard.campus, "safety:hazard_detail", pk=hazard.pk)
 
 
 HAZARD_FIELDS = (
@@ -224,7 +202,7 @@ def hazard_report(
 @transaction.atomic
 def hazard_update(*, actor, hazard, data):
     """Correct the description, place, category, severity or deadline of an open hazard."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status not in Hazard.ACTIVE_STATUSES:
         raise ValidationError(
             _("A closed or void hazard cannot be edited; reopen it first."), code="hazard_closed"
@@ -244,7 +222,7 @@ def hazard_update(*, actor, hazard, data):
 @transaction.atomic
 def hazard_assign(*, actor, hazard, owner, deadline=None, measures=None, now=None):
     """Give a reported (or re-give an assigned) hazard an owner and a deadline."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status not in Hazard.OPEN_STATUSES:
         raise ValidationError(
             _("Only a reported or assigned hazard can be assigned (it is %(status)s).")
@@ -299,14 +277,14 @@ def can_rectify(actor, hazard, perms=None):
         return False
     if hazard.owner_id == actor.pk:
         return True
-    perms = perms if perms is not None else _perms(actor, hazard.campus)
+    perms = perms if perms is not None else actor_perms(actor, hazard.campus)
     return "safety.manage_hazards" in perms
 
 
 @transaction.atomic
 def hazard_rectify(*, actor, hazard, note, photos=(), now=None):
     """The owner reports the hazard fixed; at least one after-photo is required."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status not in Hazard.OPEN_STATUSES:
         raise ValidationError(
             _("Only a hazard being rectified can be reported as rectified (it is %(status)s).")
@@ -350,14 +328,14 @@ def hazard_rectify(*, actor, hazard, note, photos=(), now=None):
 @transaction.atomic
 def hazard_verify(*, actor, hazard, note="", now=None):
     """Verify the rectification on the spot and close the hazard: someone other than the rectifier."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status != Hazard.Status.RECTIFIED:
         raise ValidationError(
             _("Only a rectified hazard can be verified (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="hazard_status",
         )
-    _require(actor, locked.campus, "safety.manage_hazards")
+    require_actor_perm(actor, locked.campus, "safety.manage_hazards")
     if actor.pk == locked.rectified_by_id:
         raise PermissionDenied(_("Another person must verify the rectification, not the one who did it."))
     before = audit.snapshot(locked)
@@ -381,25 +359,18 @@ def hazard_verify(*, actor, hazard, note="", now=None):
     return locked
 
 
-def _require_reason(reason, field="reason"):
-    reason = _clean_text(reason, 300)
-    if not reason:
-        raise ValidationError({field: _("Give a reason.")})
-    return reason
-
-
 @transaction.atomic
 def hazard_send_back(*, actor, hazard, reason, deadline=None, now=None):
     """The verifier finds the rectification insufficient: back to the owner with a reason."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status != Hazard.Status.RECTIFIED:
         raise ValidationError(
             _("Only a rectified hazard can be sent back (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="hazard_status",
         )
-    _require(actor, locked.campus, "safety.manage_hazards")
-    reason = _require_reason(reason)
+    require_actor_perm(actor, locked.campus, "safety.manage_hazards")
+    reason = clean_reason(reason, limit=300)
     before = audit.snapshot(locked)
     locked.status = Hazard.Status.ASSIGNED
     locked.returned_reason = reason
@@ -426,15 +397,15 @@ def hazard_send_back(*, actor, hazard, reason, deadline=None, now=None):
 @transaction.atomic
 def hazard_reopen(*, actor, hazard, reason, deadline=None, now=None):
     """A closed hazard is found again: reopened to its owner with a reason and a new deadline."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status != Hazard.Status.CLOSED:
         raise ValidationError(
             _("Only a closed hazard can be reopened (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="hazard_status",
         )
-    _require(actor, locked.campus, "safety.manage_hazards")
-    reason = _require_reason(reason)
+    require_actor_perm(actor, locked.campus, "safety.manage_hazards")
+    reason = clean_reason(reason, limit=300)
     now = now or timezone.now()
     before = audit.snapshot(locked)
     locked.status = Hazard.Status.ASSIGNED if locked.owner_id else Hazard.Status.REPORTED
@@ -468,15 +439,15 @@ def hazard_reopen(*, actor, hazard, reason, deadline=None, now=None):
 @transaction.atomic
 def hazard_void(*, actor, hazard, reason):
     """A hazard reported by mistake (a duplicate, a prank from a QR code) is voided, never deleted."""
-    locked = _lock(hazard)
+    locked = lock_for_update(hazard)
     if locked.status not in Hazard.OPEN_STATUSES:
         raise ValidationError(
             _("Only a reported or assigned hazard can be voided (it is %(status)s).")
             % {"status": locked.get_status_display()},
             code="hazard_status",
         )
-    _require(actor, locked.campus, "safety.manage_hazards")
-    reason = _require_reason(reason, "void_reason")[:200]
+    require_actor_perm(actor, locked.campus, "safety.manage_hazards")
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.status = Hazard.Status.VOID
     locked.void_reason = reason
@@ -655,7 +626,7 @@ def hazard_from_routine_result(*, actor, result):
 @transaction.atomic
 def drill_record(*, actor, drill, data, photos=()):
     """Record how a planned drill went: time held, participants, evacuation time, reflection."""
-    locked = _lock(drill)
+    locked = lock_for_update(drill)
     if locked.status == Drill.Status.CANCELLED:
         raise ValidationError(_("A cancelled drill cannot be recorded."), code="drill_cancelled")
     allowed = {"held_at", "children_count", "staff_count", "evacuation_seconds", "reflection"}
@@ -677,10 +648,10 @@ def drill_record(*, actor, drill, data, photos=()):
 
 @transaction.atomic
 def drill_cancel(*, actor, drill, reason):
-    locked = _lock(drill)
+    locked = lock_for_update(drill)
     if locked.status != Drill.Status.PLANNED:
         raise ValidationError(_("Only a planned drill can be cancelled."), code="drill_status")
-    reason = _require_reason(reason)
+    reason = clean_reason(reason, limit=300)
     before = audit.snapshot(locked)
     locked.status = Drill.Status.CANCELLED
     _save_transition(actor=actor, obj=locked, before=before, action="drill_cancel", message=reason)
@@ -691,7 +662,7 @@ def drill_cancel(*, actor, drill, reason):
 @transaction.atomic
 def drill_follow_up_to_hazard(*, actor, follow_up, severity=Hazard.Severity.LOW, category=None, now=None):
     """Turn a follow-up action of a drill into a hazard to rectify (owner and due date kept)."""
-    locked = _lock(follow_up)
+    locked = lock_for_update(follow_up)
     if locked.hazard_id:
         raise ValidationError(_("This action has already become a hazard."), code="followup_hazard")
     drill = locked.drill
@@ -860,10 +831,10 @@ def agreement_record_scan(*, actor, agreement, scan, user=None, child=None, sign
 
 @transaction.atomic
 def agreement_signature_void(*, actor, signature, reason):
-    locked = _lock(signature)
+    locked = lock_for_update(signature)
     if locked.voided_at:
         raise ValidationError(_("This signature has already been voided."))
-    reason = _require_reason(reason, "void_reason")[:200]
+    reason = clean_reason(reason, field="void_reason")
     before = audit.snapshot(locked)
     locked.voided_at = timezone.now()
     locked.void_reason = reason
@@ -1042,7 +1013,7 @@ def activity_plan_save(*, actor, campus, data, classes=None, plan=None):
         plan = ActivityPlan(campus=campus, submitted_by=actor)
         before = None
     else:
-        plan = _lock(plan)
+        plan = lock_for_update(plan)
         if plan.status not in ACTIVITY_EDITABLE:
             raise ValidationError(_("A plan can only be edited while it is a draft, rejected or withdrawn."))
         before = audit.snapshot(plan)
@@ -1071,7 +1042,7 @@ def activity_plan_save(*, actor, campus, data, classes=None, plan=None):
 
 @transaction.atomic
 def activity_plan_submit(*, actor, plan):
-    locked = _lock(plan)
+    locked = lock_for_update(plan)
     if locked.status not in ACTIVITY_EDITABLE:
         raise ValidationError(_("This plan has already been submitted."), code="already_submitted")
     before = audit.snapshot(locked)
@@ -1097,7 +1068,7 @@ def activity_plan_withdraw(*, actor, plan, comment=""):
 
 
 def _set_status(obj, status, actor, action):
-    locked = _lock(obj)
+    locked = lock_for_update(obj)
     if locked.status == status:
         return locked
     before = audit.snapshot(locked)
@@ -1112,7 +1083,7 @@ def activity_plan_on_approved(obj, approval, actor):
     _notify(
         obj.campus, users=[obj.submitted_by, obj.responsible], exclude=[actor],
         title=_("Activity safety plan approved: %(title)s") % {"title": obj.title},
-        url=_url("safety:activity_detail", obj.campus, pk=obj.pk), event="safety.activity_plan_approved",
+        url=campus_url(obj.campus, "safety:activity_detail", pk=obj.pk), event="safety.activity_plan_approved",
     )  # fmt: skip
 
 
@@ -1130,7 +1101,7 @@ def activity_plan_on_withdrawn(obj, approval, actor):
 @transaction.atomic
 def plan_publish_version(*, actor, plan, version, text="", published_on=None, change_note="", pdf=None):
     """Publish a new version of an emergency plan; every staff member must read it again."""
-    locked = _lock(plan)
+    locked = lock_for_update(plan)
     text = _clean_text(text)
     if not text and pdf is None:
         raise ValidationError({"text": _("Give the plan's text or attach it as a PDF.")})
@@ -1151,7 +1122,7 @@ def plan_publish_version(*, actor, plan, version, text="", published_on=None, ch
         locked.campus, roles=STAFF_ROLES, exclude=[actor],
         title=_("Please read the emergency plan “%(title)s” (version %(version)s)")
         % {"title": locked.title, "version": obj.version},
-        body=obj.change_note, url=_url("safety:plan_detail", locked.campus, pk=locked.pk), event="safety.plan_published",
+        body=obj.change_note, url=campus_url(locked.campus, "safety:plan_detail", pk=locked.pk), event="safety.plan_published",
     )  # fmt: skip
     return obj
 
@@ -1260,7 +1231,7 @@ def duty_fill_month(
 def duty_swap_request(*, actor, shift, replacement, reason, other_shift=None):
     """The person on duty asks to hand over the shift (or exchange it for one of the
     replacement's shifts); approved through core.approvals."""
-    shift = _lock(shift)
+    shift = lock_for_update(shift)
     if shift.person_id != actor.pk:
         raise PermissionDenied(_("Only the person on duty can ask to swap this shift."))
     if shift.date < timezone.localdate():
@@ -1278,7 +1249,7 @@ def duty_swap_request(*, actor, shift, replacement, reason, other_shift=None):
             raise ValidationError({"other_shift": _("This shift is in the past.")})
     if DutySwap.objects.filter(shift=shift, status=DutySwap.Status.PENDING).exists():
         raise ValidationError(_("A swap of this shift is already waiting for approval."), code="swap_pending")
-    reason = _require_reason(reason)
+    reason = clean_reason(reason, limit=300)
     swap = DutySwap(
         campus_id=shift.campus_id, shift=shift, requested_by=actor, replacement=replacement, other_shift=other_shift,
         reason=reason,
@@ -1307,8 +1278,8 @@ def duty_swap_withdraw(*, actor, swap, comment=""):
 def duty_swap_on_approved(swap, approval, actor):
     """Apply the swap to the roster: the replacement takes the shift (and the requester
     the replacement's shift in an exchange); each change audited."""
-    swap = _lock(swap)
-    shift = _lock(swap.shift)
+    swap = lock_for_update(swap)
+    shift = lock_for_update(swap.shift)
     if shift.person_id != swap.requested_by_id:
         raise ValidationError(
             _("The shift has changed hands since the swap was asked for."), code="swap_stale"
@@ -1318,7 +1289,7 @@ def duty_swap_on_approved(swap, approval, actor):
     shift.phone = swap.replacement.phone or ""
     _save_transition(actor=actor, obj=shift, before=before, action="duty_swap", message=swap.reason)
     if swap.other_shift_id:
-        other = _lock(swap.other_shift)
+        other = lock_for_update(swap.other_shift)
         if other.person_id != swap.replacement_id:
             raise ValidationError(
                 _("The shift has changed hands since the swap was asked for."), code="swap_stale"
@@ -1331,7 +1302,7 @@ def duty_swap_on_approved(swap, approval, actor):
     _notify(
         swap.campus, users=[swap.requested_by, swap.replacement], exclude=[actor],
         title=_("Duty swap approved: %(shift)s") % {"shift": shift},
-        url=_url("safety:duty_month", swap.campus), event="safety.duty_swap_approved",
+        url=campus_url(swap.campus, "safety:duty_month"), event="safety.duty_swap_approved",
     )  # fmt: skip
 
 

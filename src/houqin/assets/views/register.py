@@ -32,6 +32,7 @@ from houqin.assets.register_filters import AssetFilter, CategoryFilter, filter_a
 from houqin.assets.register_forms import AssetForm, AssetImportForm, CategoryForm, MoveForm, StatusForm
 from houqin.core import attachables
 from houqin.core.forms import campus_users
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Room
 from houqin.core.permissions import campus_view, has_perm, perms_for_user_on_campus, public_view
 from houqin.core.views.generic import (
@@ -61,10 +62,6 @@ ZERO = Decimal("0.00")
 VALUE = ExpressionWrapper(
     F("price") * F("quantity"), output_field=DecimalField(max_digits=16, decimal_places=2)
 )
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 def _optional_url(name, **kwargs):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import format_html
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from houqin.core.filters import HolidayFilter, SchoolYearFilter, TermFilter
 from houqin.core.forms_core import HolidayForm, SchoolYearForm, TermForm
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Holiday, SchoolYear, Term
 from houqin.core.services import object_delete
 from houqin.core.views.generic import (
@@ -28,10 +29,6 @@ from houqin.core.views.generic import (
 )
 
 VIEW, MANAGE = "core.view_calendar", "core.manage_calendar"
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 # --- The month grids ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
@@ -29,6 +29,7 @@ from houqin.core.forms_core import (
     UserCreateForm,
     guardian_formset,
 )
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import AuditEvent, Child, Membership, SchoolClass
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.roles import Role
@@ -45,10 +46,6 @@ from houqin.core.views.generic import (
 )
 
 IDENTITY = "core.unmask_child_identity"
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 def format_age(months):

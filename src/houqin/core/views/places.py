@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from houqin.core import audit
 from houqin.core.filters import BuildingFilter, RoomFilter
 from houqin.core.forms_core import BuildingForm, CampusInfoForm, RoomForm
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Building, Campus, Child, Membership, Room, SchoolClass, Term
 from houqin.core.permissions import campus_view
 from houqin.core.views.generic import (
@@ -123,10 +124,6 @@ class CampusDetailView(ObjectDetailView):
         ]
         ctx["current_term"] = Term.objects.filter(start_date__lte=today, end_date__gte=today).first()
         return ctx
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 class CampusUpdateView(ObjectFormView):

@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 from django.forms import inlineformset_factory
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from django.views.generic import TemplateView
 from houqin.core import attachables, audit, routine_library, routines
 from houqin.core.filters import CampusFilterSet
 from houqin.core.forms import CampusForm, CampusModelForm, campus_users
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import (
     Attachment,
     Building,
@@ -59,10 +60,6 @@ from houqin.core.views.generic import (
 
 VIEW, COMPLETE, MANAGE = "core.view_routines", "core.complete_routines", "core.manage_routines"
 Status = RoutineOccurrence.Status
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 STATUS_COLOURS = {

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from houqin.core import approvals
+from houqin.core.links import strict_request_url as _url
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.views.generic import (
     CampusViewMixin,
@@ -101,10 +102,6 @@ def badge(obj):
         obj.status,
         obj.get_status_display(),
     )
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 def _link(request, name, obj):

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from houqin.core.exports import xlsx_response
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Child, Membership
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.views.generic import (
@@ -36,10 +37,6 @@ from houqin.safety.models import (
     PlanAcknowledgement,
 )
 from houqin.safety.views.hazards import error_text, local
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 class AgreementMixin:

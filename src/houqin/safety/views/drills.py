@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from django.views.generic.edit import FormView
 
 from houqin.core import audit
 from houqin.core.attachments import attachments_for
+from houqin.core.links import strict_request_url as _url
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.services import object_delete, object_save
 from houqin.core.views.generic import (
@@ -36,10 +37,6 @@ DRILL_COLOURS = {"planned": "blue", "done": "green", "cancelled": "secondary"}
 
 def drill_status(d):
     return badge(DRILL_COLOURS.get(d.status, "secondary"), d.get_status_display(), d.status)
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 class DrillMixin:

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from houqin.core import approvals
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Term
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.views.generic import (
@@ -39,10 +40,6 @@ from houqin.safety.views.hazards import badge, error_text
 
 SWAP_COLOURS = {"pending": "yellow", "approved": "green", "rejected": "red", "withdrawn": "secondary"}
 KIND_COLOURS = {"admin": "blue", "guard": "green", "night": "purple", "holiday": "orange"}
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 class DutyMixin:

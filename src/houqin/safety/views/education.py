@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from houqin.core import approvals
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import SchoolClass, Term
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.views.generic import (
@@ -38,10 +39,6 @@ PLAN_COLOURS = {
     "rejected": "red",
     "withdrawn": "secondary",
 }
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 def chosen_term(request):

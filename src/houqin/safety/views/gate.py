@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Child
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.pinyin import pinyin_q
@@ -59,10 +60,6 @@ STATUS_COLOURS = {
     "released": "green",
     "voided": "secondary",
 }
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 def _local(value):

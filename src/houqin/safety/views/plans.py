@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic.edit import FormView
 
 from houqin.core.attachments import attachments_for
+from houqin.core.links import strict_request_url as _url
 from houqin.core.permissions import campus_view, has_perm
 from houqin.core.views.generic import (
     CampusViewMixin,
@@ -26,10 +27,6 @@ from houqin.safety.filters import EmergencyPlanFilter
 from houqin.safety.forms import EmergencyPlanForm, PlanVersionForm
 from houqin.safety.models import EmergencyPlan, EmergencyPlanVersion, PlanAcknowledgement
 from houqin.safety.views.hazards import error_text
-
-
-def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"campus": request.campus.code, **kwargs})
 
 
 class PlanMixin:
