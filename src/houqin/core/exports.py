@@ -1,9 +1,10 @@
 """Streaming .xlsx exports of any list.
 
-openpyxl's write-only mode writes each row to disk as it is appended, and the finished
-workbook goes to a temporary file that :class:`~django.http.FileResponse` streams and then
-deletes, so memory stays flat however many rows a campus has. Pass querysets with
-``.iterator(chunk_size=2000)``.
+XlsxWriter's constant-memory mode writes each row to disk as it is written (about 1.6×
+faster than openpyxl's write-only mode on a 50,000-row register, see bench/bench_assets.py),
+and the finished workbook goes to a temporary file that :class:`~django.http.FileResponse`
+streams and then deletes, so memory stays flat however many rows a campus has. Pass
+querysets with ``.iterator(chunk_size=2000)``. (openpyxl still reads the imports.)
 
 ``columns`` is ``[(header, accessor)]``: an accessor is an attribute path
 (``"school_class.name"``; a missing link gives an empty cell) or a callable ``row -> value``
@@ -18,15 +19,12 @@ import tempfile
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIDTH_SAMPLE_ROWS = 200
@@ -49,7 +47,7 @@ def _resolve(row, accessor):
 
 
 def cell_value(value):
-    """A value openpyxl writes as a native cell (or text)."""
+    """A value written as a native cell (or text)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -96,10 +94,12 @@ def _filename(filename) -> str:
 
 def write_xlsx(fileobj, *, title, columns: list[tuple[object, str | Callable]], rows: Iterable):
     """Write the rows to ``fileobj`` (a path or binary file) as a one-sheet workbook."""
-    wb = Workbook(write_only=True)
-    wb.properties.title = str(title)
-    wb.properties.creator = "Houqin"
-    ws = wb.create_sheet(title=_sheet_title(title))
+    wb = xlsxwriter.Workbook(
+        fileobj, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                  "tmpdir": tempfile.gettempdir()},
+    )  # fmt: skip
+    wb.set_properties({"title": str(title), "author": "Houqin"})
+    ws = wb.add_worksheet(_sheet_title(title))
     headers = [str(h) for h, _acc in columns]
     accessors = [acc for _h, acc in columns]
 
@@ -109,45 +109,45 @@ def write_xlsx(fileobj, *, title, columns: list[tuple[object, str | Callable]], 
     rows = iter(rows)
     sample = [values_of(row) for row in itertools.islice(rows, WIDTH_SAMPLE_ROWS)]
 
-    # Column widths and panes must be set before the first row is written.
-    for idx, header in enumerate(headers, start=1):
-        widest = max([_display_width(header) + 2] + [_display_width(v[idx - 1]) + 1 for v in sample])
-        ws.column_dimensions[get_column_letter(idx)].width = max(MIN_WIDTH, min(MAX_WIDTH, widest))
-    ws.freeze_panes = "A2"
+    # Column widths and panes are set before the first row is written (constant memory).
+    for idx, header in enumerate(headers):
+        widest = max([_display_width(header) + 2] + [_display_width(v[idx]) + 1 for v in sample])
+        ws.set_column(idx, idx, max(MIN_WIDTH, min(MAX_WIDTH, widest)))
+    ws.freeze_panes(1, 0)
 
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="E8EEF7")
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
-        cell.font, cell.fill, cell.alignment = bold, fill, centre
-        header_cells.append(cell)
-    ws.append(header_cells)
+    header_format = wb.add_format(
+        {"bold": True, "bg_color": "#E8EEF7", "align": "center", "valign": "vcenter", "text_wrap": True}
+    )
+    formats = {
+        dt.datetime: wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        dt.date: wb.add_format({"num_format": "yyyy-mm-dd"}),
+        dt.time: wb.add_format({"num_format": "hh:mm"}),
+    }
+    ws.write_row(0, 0, headers, header_format)
 
-    def emit(values):
-        out = []
-        for value in values:
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"  # text, never a formula
-                out.append(cell)
+    def emit(r, values):
+        for c, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                ws.write_string(r, c, value)  # never a formula or a link
             elif isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm"
-                out.append(cell)
+                ws.write_datetime(r, c, value, formats[dt.datetime])
+            elif isinstance(value, dt.date):
+                ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), formats[dt.date])
+            elif isinstance(value, dt.time):
+                ws.write_datetime(r, c, value, formats[dt.time])
             else:
-                out.append(value)
-        ws.append(out)
+                ws.write_number(r, c, value)
 
     count = 0
     for values in sample:
-        emit(values)
         count += 1
+        emit(count, values)
     for row in rows:
-        emit(values_of(row))
         count += 1
-    wb.save(fileobj)
+        emit(count, values_of(row))
+    wb.close()
     return count
 
 
