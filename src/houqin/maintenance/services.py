@@ -65,7 +65,7 @@ def _user(actor):
 
 def _lock(repair):
     return (
-        RepairRequest._base_manager.select_for_update()
+        RepairRequest._base_manager.select_for_update(of=("self",))  # PostgreSQL: not the outer joins
         .select_related("campus", "room", "building", "asset", "reporter")
         .get(pk=repair.pk)
     )
@@ -73,7 +73,7 @@ def _lock(repair):
 
 def _order(repair):
     try:
-        return WorkOrder._base_manager.select_for_update().select_related("worker").get(request_id=repair.pk)
+        return WorkOrder._base_manager.select_for_update(of=("self",)).select_related("worker").get(request_id=repair.pk)
     except WorkOrder.DoesNotExist:
         return None
 
@@ -646,7 +646,7 @@ def work_order_void_part(*, actor, part, reason, now=None):
     """A part line entered by mistake is voided with a reason (the line stays); the stock
     issue of a part taken from the warehouse is reversed (冲销), so it is back in stock."""
     reason = clean_reason(reason, field="void_reason")
-    part = WorkOrderPart._base_manager.select_for_update().select_related("work_order", "stock_move").get(pk=part.pk)
+    part = WorkOrderPart._base_manager.select_for_update(of=("self",)).select_related("work_order", "stock_move").get(pk=part.pk)
     locked, order = _work_order_for(actor, part.work_order.request)
     if part.voided_at is not None:
         raise ValidationError(_("This part line was already voided."))
