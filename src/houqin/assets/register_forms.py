@@ -116,10 +116,3 @@ class MoveForm(CampusForm):
         self.style_fields()
 
 
-class AssetImportForm(CampusForm):
-    file = forms.FileField(
-        label=_("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-    )

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def campus_users(campus):
@@ -102,3 +103,14 @@ class CampusForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.campus = campus
         self.style_fields()
+
+
+class XlsxUploadForm(CampusForm):
+    """The one field of an .xlsx import page (:class:`houqin.core.views.generic.ImportView`)."""
+
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )

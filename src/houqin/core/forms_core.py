@@ -295,13 +295,6 @@ def guardian_formset(*, extra):
     )
 
 
-class ChildImportForm(CampusForm):
-    file = forms.FileField(
-        label=_("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-    )
 
 
 # --- Users and roles ---------------------------------------------------------------------

@@ -29,15 +29,16 @@ from houqin.assets import services
 from houqin.assets.models import Asset, AssetCategory
 from houqin.assets.panels import panels_for
 from houqin.assets.register_filters import AssetFilter, CategoryFilter, filter_assets, include_disposed
-from houqin.assets.register_forms import AssetForm, AssetImportForm, CategoryForm, MoveForm, StatusForm
+from houqin.assets.register_forms import AssetForm, CategoryForm, MoveForm, StatusForm
 from houqin.core import attachables
-from houqin.core.forms import campus_users
+from houqin.core.forms import XlsxUploadForm, campus_users
 from houqin.core.links import strict_request_url as _url
 from houqin.core.models import Room
 from houqin.core.permissions import campus_view, has_perm, perms_for_user_on_campus, public_view
 from houqin.core.views.generic import (
     CampusViewMixin,
     Column,
+    ImportView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
@@ -734,20 +735,20 @@ class PersonAssetsView(AssetMixin, CampusViewMixin, TemplateView):
 # --- Import -------------------------------------------------------------------------------
 
 
-class AssetImportView(CampusViewMixin, TemplateView):
+class AssetImportView(ImportView):
     """Upload an .xlsx of assets: everything is checked, nothing is imported unless all rows are valid."""
 
     template_name = "assets/asset_import.html"
     permission_required = MANAGE
     write_permission = MANAGE
     title = gettext_lazy("Import assets from Excel")
-    MAX_SHOWN_ERRORS = 500
+    form_class = XlsxUploadForm
+    template_url_name = "assets:asset_import_template"
+    list_url_name = "assets:asset_list"
+    success_message = gettext_lazy("Imported %(n)s assets from %(file)s.")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.setdefault("form", AssetImportForm(campus=self.request.campus))
-        ctx["template_url"] = _url(self.request, "assets:asset_import_template")
-        ctx["list_url"] = _url(self.request, "assets:asset_list")
         ctx["categories"] = AssetCategory.objects.filter(is_active=True).values_list("name", flat=True)
         ctx["headers"] = importers.HEADERS
         ctx["required_headers"] = importers.REQUIRED_HEADERS
@@ -755,28 +756,8 @@ class AssetImportView(CampusViewMixin, TemplateView):
         ctx["threshold"] = services.valuable_threshold(self.request.campus)
         return ctx
 
-    def post(self, request, *args, **kwargs):
-        form = AssetImportForm(request.POST, request.FILES, campus=request.campus)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
-        upload = form.cleaned_data["file"]
-        result = importers.asset_import(actor=request.user, campus=request.campus, file=upload)
-        if result.ok:
-            messages.success(
-                request,
-                _("Imported %(n)s assets from %(file)s.") % {"n": result.created, "file": upload.name},
-            )
-            return HttpResponseRedirect(_url(request, "assets:asset_list"))
-        return self.render_to_response(
-            self.get_context_data(
-                form=AssetImportForm(campus=request.campus),
-                result=result,
-                shown_errors=result.errors[: self.MAX_SHOWN_ERRORS],
-                hidden_errors=max(0, len(result.errors) - self.MAX_SHOWN_ERRORS),
-                error_rows=len({e.row for e in result.errors}),
-                file_name=upload.name,
-            )
-        )
+    def run_import(self, upload):
+        return importers.asset_import(actor=self.request.user, campus=self.request.campus, file=upload)
 
 
 @campus_view(MANAGE)

@@ -381,6 +381,54 @@ class ObjectDeleteView(ObjectMixin, CampusViewMixin, TemplateView):
         return HttpResponseRedirect(self.url("list"))
 
 
+class ImportView(CampusViewMixin, TemplateView):
+    """An .xlsx import page: upload, and either the success message or every bad row.
+
+    The importer (``run_import``) is all-or-nothing and returns a
+    :class:`houqin.core.importers.ImportResult`; the template extends
+    ``generic/import.html``."""
+
+    form_class = None  # an XlsxUploadForm
+    template_url_name = ""  # the downloadable template
+    list_url_name = ""  # where a successful import goes
+    success_message = ""  # with %(n)s and %(file)s
+    MAX_SHOWN_ERRORS = 500
+
+    def run_import(self, upload):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        from houqin.core.links import strict_request_url
+
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", self.form_class(campus=self.request.campus))
+        ctx["template_url"] = strict_request_url(self.request, self.template_url_name)
+        ctx["list_url"] = strict_request_url(self.request, self.list_url_name)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        from houqin.core.links import strict_request_url
+
+        form = self.form_class(request.POST, request.FILES, campus=request.campus)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        upload = form.cleaned_data["file"]
+        result = self.run_import(upload)
+        if result.ok:
+            messages.success(request, self.success_message % {"n": result.created, "file": upload.name})
+            return HttpResponseRedirect(strict_request_url(request, self.list_url_name))
+        return self.render_to_response(
+            self.get_context_data(
+                form=self.form_class(campus=request.campus),
+                result=result,
+                shown_errors=result.errors[: self.MAX_SHOWN_ERRORS],
+                hidden_errors=max(0, len(result.errors) - self.MAX_SHOWN_ERRORS),
+                error_rows=len({e.row for e in result.errors}),
+                file_name=upload.name,
+            )
+        )
+
+
 def crud_urls(prefix, name, *, list_view=None, create_view=None, detail_view=None, update_view=None, delete_view=None):
     """URL patterns ``<prefix>/``, ``<prefix>/new/``, ``<prefix>/<pk>/`` … named ``<name>_list`` …"""
     from django.urls import path

@@ -15,14 +15,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from houqin.core import audit, importers, people_services
 from houqin.core.filters import ChildFilter, MemberFilter, SchoolClassFilter
+from houqin.core.forms import XlsxUploadForm
 from houqin.core.forms_core import (
     ChildForm,
-    ChildImportForm,
     PasswordResetForm,
     RoleGrantForm,
     SchoolClassForm,
@@ -37,6 +36,7 @@ from houqin.core.services import object_delete, object_save
 from houqin.core.views.generic import (
     CampusViewMixin,
     Column,
+    ImportView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
@@ -376,47 +376,27 @@ class ChildDeleteView(ChildMixin, ObjectDeleteView):
         return HttpResponseRedirect(self.url("list"))
 
 
-class ChildImportView(CampusViewMixin, TemplateView):
+class ChildImportView(ImportView):
     """Upload an .xlsx of children: everything is checked, nothing is imported unless all rows are valid."""
 
     template_name = "core/people_child_import.html"
     permission_required = "core.manage_children"
     write_permission = "core.manage_children"
     title = gettext_lazy("Import children from Excel")
-    MAX_SHOWN_ERRORS = 500
+    form_class = XlsxUploadForm
+    template_url_name = "core:child_import_template"
+    list_url_name = "core:child_list"
+    success_message = gettext_lazy("Imported %(n)s children from %(file)s.")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.setdefault("form", ChildImportForm(campus=self.request.campus))
-        ctx["template_url"] = _url(self.request, "core:child_import_template")
-        ctx["list_url"] = _url(self.request, "core:child_list")
         ctx["classes"] = SchoolClass.objects.filter(is_active=True).values_list("name", flat=True)
         ctx["headers"] = importers.CHILD_HEADERS
         ctx["required_headers"] = importers.REQUIRED_HEADERS
         return ctx
 
-    def post(self, request, *args, **kwargs):
-        form = ChildImportForm(request.POST, request.FILES, campus=request.campus)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
-        upload = form.cleaned_data["file"]
-        result = importers.children_import(actor=request.user, campus=request.campus, file=upload)
-        if result.ok:
-            messages.success(
-                request,
-                _("Imported %(n)s children from %(file)s.") % {"n": result.created, "file": upload.name},
-            )
-            return HttpResponseRedirect(_url(request, "core:child_list"))
-        return self.render_to_response(
-            self.get_context_data(
-                form=ChildImportForm(campus=request.campus),
-                result=result,
-                shown_errors=result.errors[: self.MAX_SHOWN_ERRORS],
-                hidden_errors=max(0, len(result.errors) - self.MAX_SHOWN_ERRORS),
-                error_rows=len({e.row for e in result.errors}),
-                file_name=upload.name,
-            )
-        )
+    def run_import(self, upload):
+        return importers.children_import(actor=self.request.user, campus=self.request.campus, file=upload)
 
 
 @campus_view("core.manage_children")
