@@ -79,3 +79,8 @@ def update_object(request, instance, data: dict, *, action=None, message=""):
 
 def delete_object(request, instance, *, message=""):
     object_delete(actor=request.user, instance=instance, message=message)
+
+
+def user_name(user):
+    """A user's display name for an API answer; None for no user."""
+    return user.display_name if user is not None else None

@@ -20,7 +20,9 @@ from ninja.pagination import paginate
 
 from houqin.api.access import requires
 from houqin.api.helpers import get_in_campus, resolve_refs
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import MAX_LIMIT, LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.assets import custody_services as services
 from houqin.assets.models import (
     Asset,
@@ -42,18 +44,6 @@ router = Router(tags=["custody"])
 
 VIEW, MANAGE, SIGN = "assets.view_custody", "assets.manage_custody", "assets.sign_handover"
 BORROW, DISPOSE, REPORTS = "assets.borrow_assets", "assets.request_disposal", "assets.view_reports"
-
-
-def _name(user):
-    return user.display_name if user is not None else None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 class ReasonIn(Schema):

@@ -22,7 +22,9 @@ from ninja.pagination import paginate
 
 from houqin.api.access import requires
 from houqin.api.helpers import get_in_campus, resolve_refs
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Room, SchoolClass, Term
 from houqin.core.permissions import has_perm
@@ -47,18 +49,6 @@ FIX = "environment.fix_problems"
 RECORD_USE = "environment.record_room_use"
 INSPECT_DORMS = "environment.inspect_dormitories"
 P = "/environment"
-
-
-def _name(user):
-    return user.display_name if user is not None else None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 class ReasonIn(Schema):

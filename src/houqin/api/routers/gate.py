@@ -21,7 +21,9 @@ from ninja.pagination import paginate
 from houqin.api.access import CAMPUS_MEMBER, requires
 from houqin.api.errors import json_error
 from houqin.api.helpers import get_in_campus
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.core import audit
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Child, Guardian
@@ -46,18 +48,6 @@ A_FILE = File(..., description="A photo (JPEG, PNG, WebP) or a PDF.")
 
 def _shown_id(obj, context):
     return obj.id_number if has_perm(context["request"], IDENTITY) else obj.masked_id_number
-
-
-def _name(user):
-    return user.display_name if user is not None else None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 # --- Visitors -----------------------------------------------------------------------------

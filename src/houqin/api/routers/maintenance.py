@@ -21,7 +21,9 @@ from ninja.pagination import paginate
 
 from houqin.api.access import requires
 from houqin.api.helpers import get_in_campus, resolve_refs
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Building, Room, Term
 from houqin.maintenance import services
@@ -38,23 +40,11 @@ VIEW, REPORT, DISPATCH, WORK, REPORTS = (
 )
 
 
-def _name(user):
-    return user.display_name if user is not None else None
-
-
 def _order_of(repair):
     try:
         return repair.work_order
     except WorkOrder.DoesNotExist:
         return None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 class PartOut(Schema):

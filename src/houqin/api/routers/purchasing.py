@@ -19,7 +19,9 @@ from ninja.pagination import paginate
 
 from houqin.api.access import requires
 from houqin.api.helpers import create_object, get_in_campus, resolve_refs, update_object
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.assets.models import AssetCategory
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Room, SchoolClass
@@ -46,18 +48,6 @@ VIEW, REQUEST, MANAGE = (
 )
 ACCEPT = "procurement.accept_deliveries"
 RECORD_INVOICES, SIGN_INVOICES = "procurement.record_invoices", "procurement.sign_invoices"
-
-
-def _name(user):
-    return user.display_name if user is not None else None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 class ReasonIn(Schema):

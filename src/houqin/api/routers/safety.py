@@ -20,7 +20,9 @@ from ninja.pagination import paginate
 
 from houqin.api.access import requires
 from houqin.api.helpers import create_object, delete_object, get_in_campus, resolve_refs, update_object
+from houqin.api.helpers import user_name as _name
 from houqin.api.pagination import LimitOffset
+from houqin.api.schemas import AttachmentOut
 from houqin.core.attachments import attachment_add
 from houqin.core.models import Building, Child, Room, SchoolClass, Term
 from houqin.core.permissions import has_perm
@@ -55,18 +57,6 @@ VIEW_EDU, RECORD_EDU, MANAGE_EDU = (
 VIEW_PLANS, MANAGE_PLANS = "safety.view_plans", "safety.manage_plans"
 VIEW_DUTY, MANAGE_DUTY = "safety.view_duty", "safety.manage_duty"
 SELF = "safety.self_service"
-
-
-def _name(user):
-    return user.display_name if user is not None else None
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str
-    name: str = Field(alias="original_name")
-    mime_type: str
-    size: int
 
 
 class ReasonIn(Schema):
