@@ -443,8 +443,18 @@ LIST_FACTORIES.update(
 # --- Later apps keep their factories in their own modules; each adds its list-page
 # models to LIST_FACTORIES when imported here.
 from tests.factories_assets import *  # noqa: E402,F401,F403
+from tests.factories_canteen import *  # noqa: E402,F401,F403
+from tests.factories_canteen_meals import *  # noqa: E402,F401,F403
+from tests.factories_canteen_nutrition import *  # noqa: E402,F401,F403
+from tests.factories_canteen_safety import *  # noqa: E402,F401,F403
+from tests.factories_canteen_supply import *  # noqa: E402,F401,F403
 from tests.factories_custody import *  # noqa: E402,F401,F403
 from tests.factories_environment import *  # noqa: E402,F401,F403
+from tests.factories_health import *  # noqa: E402,F401,F403
+from tests.factories_health_care import *  # noqa: E402,F401,F403
+from tests.factories_health_daily import *  # noqa: E402,F401,F403
+from tests.factories_health_disease import *  # noqa: E402,F401,F403
+from tests.factories_health_growth import *  # noqa: E402,F401,F403
 from tests.factories_maintenance import *  # noqa: E402,F401,F403
 from tests.factories_purchasing import *  # noqa: E402,F401,F403
 from tests.factories_stocktake import *  # noqa: E402,F401,F403

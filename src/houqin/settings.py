@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "houqin.procurement",
     "houqin.maintenance",
     "houqin.environment",
+    "houqin.health",
+    "houqin.canteen",
     "houqin.api",
 ]
 

@@ -32,6 +32,8 @@ urlpatterns = [
     path("c/<slug:campus>/procurement/", include("houqin.procurement.urls")),
     path("c/<slug:campus>/maintenance/", include("houqin.maintenance.urls")),
     path("c/<slug:campus>/environment/", include("houqin.environment.urls")),
+    path("c/<slug:campus>/health/", include("houqin.health.urls")),
+    path("c/<slug:campus>/canteen/", include("houqin.canteen.urls")),
     path("p/<slug:public_campus>/", include("houqin.core.public_urls")),
     path("o/<slug:org>/", include("houqin.core.org_urls")),
     path("account/", include("houqin.api.web_urls")),

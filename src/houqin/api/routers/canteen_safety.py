@@ -1,0 +1,5 @@
+"""API of the safety area: Sample retention, hygiene logs and kitchen staff (留样、卫生记录、从业人员)."""
+
+from ninja import Router
+
+router = Router(tags=["canteen-safety"])

@@ -1,0 +1,5 @@
+"""API of the daily area: Attendance, morning and midday checks, all-day observation (出勤、晨午检、全日观察)."""
+
+from ninja import Router
+
+router = Router(tags=["health-daily"])

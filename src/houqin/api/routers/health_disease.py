@@ -1,0 +1,5 @@
+"""API of the disease area: Medication, infectious disease, disinfection and health education (喂药、传染病、消毒、健康教育)."""
+
+from ninja import Router
+
+router = Router(tags=["health-disease"])

@@ -1,0 +1,1 @@
+"""Models of the supply area: Food suppliers, receiving inspection and the food store (定点供应商、进货查验、食品仓库)."""

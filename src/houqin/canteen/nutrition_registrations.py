@@ -1,0 +1,1 @@
+"""Registrations of the nutrition area: Ingredients, dishes, weekly menus and nutrition analysis (带量食谱与营养分析)."""

@@ -1,0 +1,3 @@
+"""Pages of the nutrition area: Ingredients, dishes, weekly menus and nutrition analysis (带量食谱与营养分析)."""
+
+urlpatterns = []

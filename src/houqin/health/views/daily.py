@@ -1,0 +1,3 @@
+"""Pages of the daily area: Attendance, morning and midday checks, all-day observation (出勤、晨午检、全日观察)."""
+
+urlpatterns = []
