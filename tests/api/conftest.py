@@ -34,6 +34,11 @@ class ApiClient:
             self.url(path), json.dumps(data or {}), content_type="application/json", **extra
         )
 
+    def put(self, path, data=None, **extra):
+        return self.client.put(
+            self.url(path), json.dumps(data or {}), content_type="application/json", **extra
+        )
+
     def delete(self, path, **extra):
         return self.client.delete(self.url(path), **extra)
 

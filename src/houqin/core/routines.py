@@ -1229,8 +1229,12 @@ def build_history(ctx, *, now=None):
             _occurrences().filter(campus=campus, date__lt=today, status=Status.PENDING).select_related("template")
         )
         done, results, events, photo_results = [], [], [], []
+        # One random stream per routine: a routine's history does not change when other
+        # apps add library routines.
+        streams = {}
         for occ in past:
             template = occ.template
+            rng = streams.setdefault(template.pk, random.Random(f"2027:{code}:{template.library_key or template.pk}"))
             if rng.random() < (0.05 if template.frequency == Freq.DAILY else 0.015):
                 continue  # missed: left open, marked below
             occ.status = Status.DONE

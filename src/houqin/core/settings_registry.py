@@ -33,6 +33,8 @@ class Setting:
                 return raw
             return str(raw).strip().lower() in {"1", "true", "on", "yes"}
         if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if self.kind == "str" and self.default == "":
+                return ""  # an optional text setting (empty means "use the built-in rule")
             raise ValidationError(_("A value is required."))
         if self.kind == "int":
             try:

@@ -370,6 +370,11 @@ class Child(PinyinSearchMixin, CampusOwned):
                 errors["id_number"] = exc.messages
         if self.left_on and self.enrolled_on and self.left_on < self.enrolled_on:
             errors["left_on"] = _("The leaving date must not be before the enrolment date.")
+        if "school_class" not in errors:
+            from houqin.core.placement import placement_errors
+
+            if refused := placement_errors(self):
+                errors["school_class"] = refused
         if errors:
             raise ValidationError(errors)
 
