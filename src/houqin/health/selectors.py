@@ -41,16 +41,20 @@ def present_counts_by_class(campus, day):
 
 def present_children(campus, day):
     """Children present on ``day``: those marked present where their class took attendance,
-    every enrolled child of a class that has not (yet). Registered with the gate."""
+    every enrolled child of a class that has not (yet); children sent home after a check
+    who have been collected are no longer present. Registered with the gate."""
     from houqin.safety.gate_services import is_school_day
 
     if not is_school_day(campus, day):
         return Child.objects.none()
     taken_classes = ClassAttendance.objects.filter(campus=campus, date=day).values("school_class_id")
     absent = AttendanceRecord.objects.filter(campus=campus, date=day, status=AttendanceRecord.Status.ABSENT)
+    from houqin.health.daily_services import sent_home_left
+
     return (
         Child.objects.filter(campus=campus, status=Child.Status.ENROLLED)
         .exclude(pk__in=absent.values("child_id"))
+        .exclude(pk__in=sent_home_left(campus, day).values("child_id"))
         .filter(Q(school_class__isnull=True) | ~Q(school_class__in=taken_classes) | Q(attendance__date=day))
         .distinct()
     )
