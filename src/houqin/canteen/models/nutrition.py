@@ -16,7 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from houqin.core.models.base import CampusOwned, PinyinSearchMixin, user_fk
 
-__all__ = ["NUTRIENTS", "AgeGroup", "Dish", "DishIngredient", "Ingredient", "MealKind", "Menu", "MenuItem"]
+__all__ = [
+    "NUTRIENTS",
+    "AgeGroup",
+    "Dish",
+    "DishIngredient",
+    "Ingredient",
+    "MealKind",
+    "Menu",
+    "MenuItem",
+    "StaffMealCount",
+]
 
 # (field name, unit) of the nutrients every analysis reports, in report order.
 NUTRIENTS = [
@@ -87,7 +97,11 @@ class Ingredient(PinyinSearchMixin, CampusOwned):
         help_text=_("Share of the purchased weight that is eaten (可食部), 0.01–1."),
     )
     price_per_kg = models.DecimalField(
-        _("price per kg (yuan)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        _("price per kg (yuan)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     energy_kcal = _nutrient_field(_("energy (kcal)"))
@@ -113,7 +127,9 @@ class Ingredient(PinyinSearchMixin, CampusOwned):
         verbose_name = _("ingredient")
         verbose_name_plural = _("ingredients")
         ordering = ["food_group", "name"]
-        constraints = [models.UniqueConstraint(fields=["campus", "name"], name="canteen_ingredient_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["campus", "name"], name="canteen_ingredient_unique_name")
+        ]
 
     def __str__(self):
         return self.name
@@ -145,7 +161,9 @@ class Dish(PinyinSearchMixin, CampusOwned):
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     protein_source = models.CharField(_("main protein"), max_length=10, choices=Protein.choices, blank=True)
     meals = models.CharField(
-        _("suitable meals"), max_length=120, blank=True,
+        _("suitable meals"),
+        max_length=120,
+        blank=True,
         help_text=_("Comma-separated meal kinds the dish may be served at; empty for any."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -168,10 +186,14 @@ class Dish(PinyinSearchMixin, CampusOwned):
 
 class DishIngredient(CampusOwned):
     dish = models.ForeignKey(Dish, verbose_name=_("dish"), on_delete=models.CASCADE, related_name="lines")
-    ingredient = models.ForeignKey(Ingredient, verbose_name=_("ingredient"), on_delete=models.PROTECT, related_name="+")
+    ingredient = models.ForeignKey(
+        Ingredient, verbose_name=_("ingredient"), on_delete=models.PROTECT, related_name="+"
+    )
     age_group = models.CharField(_("age group"), max_length=6, choices=AgeGroup.choices)
     grams = models.DecimalField(
-        _("grams per child"), max_digits=7, decimal_places=1,
+        _("grams per child"),
+        max_digits=7,
+        decimal_places=1,
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("2000"))],
     )
 
@@ -180,7 +202,9 @@ class DishIngredient(CampusOwned):
         verbose_name_plural = _("recipe lines")
         ordering = ["dish", "age_group", "-grams"]
         constraints = [
-            models.UniqueConstraint(fields=["dish", "ingredient", "age_group"], name="canteen_dish_line_unique")
+            models.UniqueConstraint(
+                fields=["dish", "ingredient", "age_group"], name="canteen_dish_line_unique"
+            )
         ]
 
     def __str__(self):
@@ -209,13 +233,16 @@ class Menu(CampusOwned):
     created_by = user_fk(_("created by"))
     published_by = user_fk(_("published by"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("weekly menu")
         verbose_name_plural = _("weekly menus")
         ordering = ["-week_start", "age_group"]
         constraints = [
-            models.UniqueConstraint(fields=["campus", "week_start", "age_group"], name="canteen_menu_unique_week")
+            models.UniqueConstraint(
+                fields=["campus", "week_start", "age_group"], name="canteen_menu_unique_week"
+            )
         ]
 
     def __str__(self):
@@ -236,7 +263,9 @@ class MenuItem(CampusOwned):
     menu = models.ForeignKey(Menu, verbose_name=_("menu"), on_delete=models.CASCADE, related_name="items")
     date = models.DateField(_("date"))
     meal = models.CharField(_("meal"), max_length=16, choices=MealKind.choices)
-    dish = models.ForeignKey(Dish, verbose_name=_("dish"), on_delete=models.PROTECT, related_name="menu_items")
+    dish = models.ForeignKey(
+        Dish, verbose_name=_("dish"), on_delete=models.PROTECT, related_name="menu_items"
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -256,3 +285,24 @@ class MenuItem(CampusOwned):
             raise ValidationError({"date": _("The day is outside the menu's week.")})
         if self.dish_id and self.campus_id and self.dish.campus_id != self.campus_id:
             raise ValidationError({"dish": _("It belongs to another campus.")})
+
+
+class StaffMealCount(CampusOwned):
+    """The staff meals of a day (教职工餐), entered by the canteen head; kept apart from the
+    children's meals, which are counted from the attendance (师生伙食分开)."""
+
+    date = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("staff meals"), validators=[MaxValueValidator(5000)])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = user_fk(_("entered by"))
+
+    class Meta:
+        verbose_name = _("staff meal count")
+        verbose_name_plural = _("staff meal counts")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["campus", "date"], name="canteen_staff_meals_unique_day")
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} · {self.count}"
