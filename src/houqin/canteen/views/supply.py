@@ -297,23 +297,23 @@ class CertificateFormView(WriteFormMixin, CampusViewMixin, TemplateView):
     permission_required = MANAGE_SUPPLIERS
     write_permission = MANAGE_SUPPLIERS
     template_name = "generic/form.html"
+    form_class = CertificateForm
+    new_title = gettext_lazy("New certificate")
 
     def load(self):
         self.object = None
         if "pk" in self.kwargs:
-            self.object = get_object_or_404(
-                SupplierCertificate.objects.filter(is_void=False), pk=self.kwargs["pk"]
-            )
+            self.object = get_object_or_404(self.model.objects.filter(is_void=False), pk=self.kwargs["pk"])
 
     def get_title(self):
-        return _("Edit %(what)s") % {"what": self.object} if self.object else _("New certificate")
+        return _("Edit %(what)s") % {"what": self.object} if self.object else self.new_title
 
     def form(self, data=None, files=None):
         initial = {}
         if self.object is None and str(self.request.GET.get("supplier", "")).isdigit():
             initial["supplier"] = int(self.request.GET["supplier"])
-        instance = self.object or SupplierCertificate(campus=self.request.campus)
-        return CertificateForm(data, files, campus=self.request.campus, instance=instance, initial=initial)
+        instance = self.object or self.model(campus=self.request.campus)
+        return self.form_class(data, files, campus=self.request.campus, instance=instance, initial=initial)
 
     def get(self, request, *args, **kwargs):
         self.load()
@@ -431,23 +431,8 @@ class ContractListView(ObjectListView):
 class ContractFormView(CertificateFormView):
     model = SupplyContract
     url_base = "canteen:supply_contract"
-
-    def load(self):
-        self.object = None
-        if "pk" in self.kwargs:
-            self.object = get_object_or_404(
-                SupplyContract.objects.filter(is_void=False), pk=self.kwargs["pk"]
-            )
-
-    def get_title(self):
-        return _("Edit %(what)s") % {"what": self.object} if self.object else _("New contract")
-
-    def form(self, data=None, files=None):
-        initial = {}
-        if self.object is None and str(self.request.GET.get("supplier", "")).isdigit():
-            initial["supplier"] = int(self.request.GET["supplier"])
-        instance = self.object or SupplyContract(campus=self.request.campus)
-        return ContractForm(data, files, campus=self.request.campus, instance=instance, initial=initial)
+    form_class = ContractForm
+    new_title = gettext_lazy("New contract")
 
     def post(self, request, *args, **kwargs):
         self.load()
