@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import pgettext
 
 from houqin.canteen import menugen
 from houqin.canteen.models import Dish, Menu, MenuItem
@@ -130,7 +130,7 @@ def test_energy_target_out_of_reach_names_energy_and_days(campus):
     with pytest.raises(menugen.MenuGenerationError) as exc:
         _propose(campus, targets=targets(energy_min=1300))
     text = " ".join(exc.value.reasons)
-    assert gettext("Energy") in text
+    assert pgettext("nutrient", "Energy") in text
     assert "1300" in text
     assert "03-04" in text  # the days are named
 

@@ -47,6 +47,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
@@ -475,7 +476,7 @@ def _diagnose(library, days, rules, targets):
     relaxed = _solve(library, days, rules, targets, hard_nutrition=False)
     if relaxed.ok:
         reasons = []
-        labels = {"energy_kcal": _("Energy"), "protein_g": _("Protein")}
+        labels = {"energy_kcal": pgettext("nutrient", "Energy"), "protein_g": _("Protein")}
         for t, day in enumerate(days):
             totals = _day_totals(relaxed, library, t)
             for key in ("energy_kcal", "protein_g"):
@@ -643,7 +644,7 @@ def _analyse(proposal):
 
 def _nutrient_labels():
     return [
-        ("energy_kcal", _("Energy")), ("protein_g", _("Protein")), ("fat_g", _("Fat")),
+        ("energy_kcal", pgettext("nutrient", "Energy")), ("protein_g", _("Protein")), ("fat_g", _("Fat")),
         ("carbohydrate_g", _("Carbohydrate")), ("calcium_mg", _("Calcium")), ("iron_mg", _("Iron")),
         ("zinc_mg", _("Zinc")), ("vitamin_a_ug", _("Vitamin A")), ("vitamin_b1_mg", _("Vitamin B1")),
         ("vitamin_b2_mg", _("Vitamin B2")), ("vitamin_c_mg", _("Vitamin C")),

@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -777,7 +777,7 @@ class GrowthReportView(_PeriodReport):
             ("wasting", _("Wasting")),
             ("overweight", _("Overweight")),
             ("obesity", _("Obesity")),
-            ("normal", _("Normal")),
+            ("normal", pgettext_lazy("health status", "Normal")),
         ]
 
     def get_context_data(self, **kwargs):

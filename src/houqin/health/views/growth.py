@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
@@ -98,7 +98,7 @@ def flag_labels(m):
 def flag_badges(m):
     labels = flag_labels(m)
     if not labels:
-        return format_html('<span class="badge bg-green-lt">{}</span>', _("Normal")) if m is not None else ""
+        return format_html('<span class="badge bg-green-lt">{}</span>', pgettext("health status", "Normal")) if m is not None else ""
     return format_html_join(" ", '<span class="badge bg-{}-lt" data-flag="1">{}</span>', labels)
 
 
@@ -118,7 +118,7 @@ def anaemia_badge(exam):
         return (
             ""
             if exam.hb_g_l is None
-            else format_html('<span class="badge bg-green-lt">{}</span>', _("Normal"))
+            else format_html('<span class="badge bg-green-lt">{}</span>', pgettext("health status", "Normal"))
         )
     return format_html('<span class="badge bg-red-lt" data-anaemia="1">{}</span>', exam.get_anaemia_display())
 
