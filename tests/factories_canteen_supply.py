@@ -63,6 +63,7 @@ class SupplyContractFactory(factory.django.DjangoModelFactory):
 class ReceivingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = cm.Receiving
+        skip_postgeneration_save = True  # the hook saves its own lines
 
     campus = factory.SubFactory(CampusFactory)
     number = factory.Sequence(lambda n: f"JH-2026-{n + 1:05d}")
@@ -91,6 +92,7 @@ class ReceivingLineFactory(factory.django.DjangoModelFactory):
 class StockOutFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = cm.StockOut
+        skip_postgeneration_save = True  # the hook saves its own lines
 
     campus = factory.SubFactory(CampusFactory)
     number = factory.Sequence(lambda n: f"CK-2026-{n + 1:05d}")
