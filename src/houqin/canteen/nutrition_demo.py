@@ -6,6 +6,7 @@ the staff meal counts of the past school days. Everything through the services (
 """
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from django.utils import timezone
@@ -15,6 +16,7 @@ from houqin.canteen import nutrition_services as services
 from houqin.canteen.models import AgeGroup, Dish, Ingredient, MealKind, Menu
 from houqin.core import audit
 from houqin.core.demo import MAIN_CODE, WEST_CODE
+from houqin.safety.gate_services import is_school_day
 
 # Short name → the starter table's name.
 F = {
@@ -294,17 +296,9 @@ def week_items(dishes, week_start, week_no, school_day=None):
     return items
 
 
-def _school_day(campus):
-    try:
-        from houqin.safety.gate_services import is_school_day
-    except ImportError:  # pragma: no cover
-        return None
-    return lambda day: is_school_day(campus, day)
-
-
 def _menus(campus, writer, publisher, dishes, today):
     this_week = services.monday(today)
-    school_day = _school_day(campus)
+    school_day = functools.partial(is_school_day, campus)
     for offset in range(-4, 2):
         week = this_week + dt.timedelta(weeks=offset)
         week_no = (week.toordinal() // 7) % 97
@@ -322,10 +316,9 @@ def _menus(campus, writer, publisher, dishes, today):
 
 def _staff_meals(ctx, campus, actor, today):
     low, high = STAFF_MEALS.get(campus.code, (8, 12))
-    school_day = _school_day(campus)
     day = services.monday(today) - dt.timedelta(weeks=4)
     while day <= today:
-        if day.weekday() < 5 and (school_day is None or school_day(day)):
+        if day.weekday() < 5 and is_school_day(campus, day):
             services.staff_meals_set(actor=actor, campus=campus, date=day, count=ctx.rng.randint(low, high))
         day += dt.timedelta(days=1)
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from houqin.canteen import safety_services as ss
 from houqin.canteen.models import FoodBatch, Fridge, KitchenDuty, KitchenStaff, MealKind
 from houqin.core.demo import MAIN_CODE, WEST_CODE
+from houqin.safety.gate_services import is_school_day
 
 DAYS = 30
 LEAFY = ("青菜", "菠菜", "生菜", "小白菜", "油麦菜", "芹菜", "韭菜", "空心菜", "上海青", "大白菜")
@@ -78,14 +79,6 @@ TRAININGS = [
 
 def _at(day, hh, mm=0):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hh, mm)))
-
-
-def _school_day(campus):
-    try:
-        from houqin.safety.gate_services import is_school_day
-    except ImportError:  # pragma: no cover
-        return lambda day: day.weekday() < 5
-    return lambda day: day.weekday() < 5 and is_school_day(campus, day)
 
 
 def _people(ctx, code):
@@ -369,9 +362,8 @@ def add_demo_rows(ctx):
         people = _people(ctx, code)
         if people["cook"] is None:
             continue
-        school_day = _school_day(campus)
         days = [today - dt.timedelta(days=n) for n in range(DAYS, -1, -1)]
-        days = [d for d in days if school_day(d)]
+        days = [d for d in days if d.weekday() < 5 and is_school_day(campus, d)]
         fridges = _fridges(campus, people["head"])
         staff = _staff(ctx, campus, MAIN_STAFF if code == MAIN_CODE else WEST_STAFF, people["manager"], today)
         _temperatures(ctx, campus, fridges, people["cook"], days if code == MAIN_CODE else days[-7:], now)

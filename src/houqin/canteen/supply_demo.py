@@ -19,6 +19,7 @@ from houqin.canteen import supply_services as services
 from houqin.canteen.models import CertificateKind, FoodBatch, Ingredient, Receiving
 from houqin.core.demo import MAIN_CODE, WEST_CODE
 from houqin.procurement.models import Supplier
+from houqin.safety.gate_services import is_school_day
 
 D = Decimal
 STARTER_CSV = "food_composition_starter.csv"
@@ -72,14 +73,6 @@ DAYS = {MAIN_CODE: 30, WEST_CODE: 14}
 
 def _at(day, hh, mm=0):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hh, mm)))
-
-
-def _school_day(campus):
-    try:
-        from houqin.safety.gate_services import is_school_day
-    except ImportError:  # pragma: no cover
-        return lambda day: day.weekday() < 5
-    return lambda day: day.weekday() < 5 and is_school_day(campus, day)
 
 
 def _people(ctx, code):
@@ -238,12 +231,11 @@ def build_campus(campus, keeper, cook, *, days=30, scale=None, today=None):
         return
     ing = _ingredients(campus, keeper)
     suppliers = _suppliers(campus, keeper, today)
-    school_day = _school_day(campus)
     rejected_done = yoghurt_done = False
     n = 0
     for offset in range(days, 0, -1):
         day = today - dt.timedelta(days=offset)
-        if not school_day(day):
+        if day.weekday() >= 5 or not is_school_day(campus, day):
             continue
         for category, hour, lines in _deliveries(day, n, ing, scale):
             if category == "vegetable" and not rejected_done and n >= 3:
